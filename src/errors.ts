@@ -1,0 +1,33 @@
+/**
+ * Exit codes (documented in README "Exit codes"). Every failure the user can act on is a CliError:
+ * one line on stderr, no stack trace unless -v.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** API or runtime failure: missing object, forbidden, unreachable server, rejected Job. */
+  failure: 1,
+  /** Bad command line: unknown kind, malformed target, unknown flag. */
+  usage: 2,
+  /** The workload is already scaled down by another session. */
+  held: 3,
+  /** The copy was created but its pod could not run; the copy was deleted. */
+  copyFailed: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.failure,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiException } from '@kubernetes/client-node';
+import { CliError } from '../errors.js';
+
+/** HTTP status of a failed API call, or undefined when the server was never reached. */
+export function statusCode(err: unknown): number | undefined {
+  return err instanceof ApiException ? err.code : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
+export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+
+/**
+ * Turns a client-node failure into one line a user can act on. The server's own Status message
+ * already names verb, resource and object ("jobs.batch is forbidden: User \"dev\" cannot create
+ * resource \"jobs\" ..."), so it is kept verbatim; transport errors name the server.
+ */
+export function toCliError(err: unknown, server: string, doing: string): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ApiException) {
+    const message = statusMessage(err.body) ?? `HTTP ${err.code}`;
+    const hint = err.code === 403 ? ' (ask your cluster admin for that permission, or use another --context)' : '';
+    return new CliError(`${doing}: ${message}${hint}`);
+  }
+  const reason = transportReason(err);
+  if (reason) {
+    return new CliError(
+      `cannot reach the Kubernetes API server at ${server} (${reason}); check that the cluster is up and your --context/--kubeconfig`,
+    );
+  }
+  return new CliError(`${doing}: ${oneLine(err)}`);
+}
+
+function statusMessage(body: unknown): string | undefined {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.trim() ? oneLine(body) : undefined;
+    }
+  }
+  if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') {
+    return oneLine(parsed.message);
+  }
+  return undefined;
+}
+
+const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+function transportReason(err: unknown): string | undefined {
+  const e = err as { code?: unknown; errno?: unknown; type?: unknown; cause?: { code?: unknown } };
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'string' ? e.errno : e?.cause?.code;
+  if (typeof code === 'string' && transportCodes.has(code)) return describeTransport(code);
+  if (e?.type === 'system' || e?.type === 'request-timeout') return oneLine(err);
+  return undefined;
+}
+
+function describeTransport(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    default:
+      return code;
+  }
+}
+
+function oneLine(value: unknown): string {
+  const text = value instanceof Error ? value.message : String(value);
+  return text.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,226 @@
+import { UsageError } from '../errors.js';
+import type { V1Container, V1Job, V1PodSpec, V1PodTemplateSpec } from '../kube/types.js';
+import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, isControllerGeneratedLabel, isValidLabelValue } from './labels.js';
+import { copyJobName } from './naming.js';
+import type { TargetKind } from './target-kind.js';
+
+export interface CopyOptions {
+  keepProbes: boolean;
+  excludeContainers: string[];
+  excludeInitContainers: string[];
+  /** Container name -> image; key '*' = every app container (as kubectl debug --set-image). */
+  setImages: Record<string, string>;
+  /**
+   * `-c NAME -- CMD ARGS...`: replaces that container's command and clears its args. The container
+   * defaults to the pod's kubectl.kubernetes.io/default-container annotation, else the first one.
+   */
+  command?: { container?: string; args: string[] };
+  ttlSeconds: number;
+  scaleDown: boolean;
+  /** StatefulSet claim-template name -> existing PVC name to mount (used when scaling down). */
+  claimVolumes?: Record<string, string>;
+}
+
+export interface CopyPlanInput {
+  target: { kind: TargetKind; name: string; namespace: string };
+  /** Resolved pod template (metadata.labels/annotations + spec). */
+  template: V1PodTemplateSpec;
+  /** StatefulSet spec.volumeClaimTemplates[].metadata.name. */
+  claimTemplateNames?: string[];
+  options: CopyOptions;
+  owner: { user: string; host: string };
+  now: Date;
+  /** 5 random characters for the name. */
+  suffix: string;
+  /** From signature.ts, recorded on the Job so the same request reuses a live copy. */
+  signature: string;
+}
+
+export interface CopyPlan {
+  job: V1Job;
+  warnings: string[];
+}
+
+const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+const ALL_CONTAINERS = '*';
+const MAX_INT32 = 2147483647;
+/** A finished copy cleans itself up. */
+const FINISHED_TTL_SECONDS = 60;
+
+/** Builds the Job that runs a probe-free copy of the target's pod (cf. kubectl debug --copy-to). */
+export function buildCopyJob(input: CopyPlanInput): CopyPlan {
+  const { target, options, owner, now } = input;
+  const targetRef = `${target.kind}/${target.name}`;
+  const template = structuredClone(input.template);
+  const spec: V1PodSpec = template.spec ?? { containers: [] };
+  const warnings: string[] = [];
+
+  excludeContainers(spec, options, targetRef);
+  if (!options.keepProbes) {
+    // Native sidecars (init containers with restartPolicy Always) may carry probes too.
+    for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
+      delete container.livenessProbe;
+      delete container.readinessProbe;
+      delete container.startupProbe;
+    }
+  }
+  setImages(spec, options.setImages, targetRef);
+  if (options.command) setCommand(spec, template, options.command, targetRef);
+  warnings.push(...fillClaimVolumes(spec, input.claimTemplateNames ?? [], options.claimVolumes ?? {}, targetRef));
+
+  delete spec.nodeName;
+  // A crashing container is restarted in place by the kubelet, so the copy pod keeps its name.
+  spec.restartPolicy = 'OnFailure';
+
+  const podLabels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(template.metadata?.labels ?? {})) {
+    if (!isControllerGeneratedLabel(key)) podLabels[key] = value;
+  }
+  podLabels[CopyKeys.copy] = 'true';
+
+  const jobLabels: Record<string, string> = {
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+    [CopyKeys.targetKind]: target.kind,
+  };
+  if (isValidLabelValue(target.name)) jobLabels[CopyKeys.targetName] = target.name;
+  jobLabels[CopyKeys.scaleDown] = String(options.scaleDown);
+
+  const expiresAt = new Date(now.getTime() + options.ttlSeconds * 1000);
+  const job: V1Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: copyJobName(target.name, input.suffix),
+      namespace: target.namespace,
+      labels: jobLabels,
+      annotations: {
+        [CopyKeys.targetKind]: target.kind,
+        [CopyKeys.targetName]: target.name,
+        [CopyKeys.targetNamespace]: target.namespace,
+        [CopyKeys.user]: owner.user,
+        [CopyKeys.host]: owner.host,
+        [CopyKeys.scaleDown]: String(options.scaleDown),
+        [CopyKeys.createdAt]: now.toISOString(),
+        [CopyKeys.expiresAt]: expiresAt.toISOString(),
+        [CopyKeys.signature]: input.signature,
+      },
+    },
+    spec: {
+      completions: 1,
+      parallelism: 1,
+      // With OnFailure the Job controller counts container restarts toward backoffLimit; the copy
+      // must survive any number of crashes instead of being torn down after the first one.
+      backoffLimit: MAX_INT32,
+      activeDeadlineSeconds: options.ttlSeconds,
+      ttlSecondsAfterFinished: FINISHED_TTL_SECONDS,
+      template: {
+        metadata: {
+          labels: podLabels,
+          annotations: {
+            ...template.metadata?.annotations,
+            [CopyKeys.targetKind]: target.kind,
+            [CopyKeys.targetName]: target.name,
+            [CopyKeys.targetNamespace]: target.namespace,
+          },
+        },
+        spec,
+      },
+    },
+  };
+  return { job, warnings };
+}
+
+function names(containers: V1Container[] | undefined): string {
+  return containers?.length ? containers.map((c) => c.name).join(', ') : 'none';
+}
+
+function excludeContainers(spec: V1PodSpec, options: CopyOptions, targetRef: string): void {
+  for (const name of options.excludeContainers) {
+    if (!spec.containers.some((c) => c.name === name)) {
+      throw new UsageError(`cannot exclude container "${name}": ${targetRef} has no such container (containers: ${names(spec.containers)})`);
+    }
+  }
+  for (const name of options.excludeInitContainers) {
+    if (!spec.initContainers?.some((c) => c.name === name)) {
+      throw new UsageError(
+        `cannot exclude init container "${name}": ${targetRef} has no such init container (init containers: ${names(spec.initContainers)})`,
+      );
+    }
+  }
+  const kept = spec.containers.filter((c) => !options.excludeContainers.includes(c.name));
+  if (kept.length === 0) {
+    throw new UsageError(`cannot exclude every container of ${targetRef} (containers: ${names(spec.containers)}); a pod needs at least one`);
+  }
+  spec.containers = kept;
+  if (spec.initContainers) {
+    spec.initContainers = spec.initContainers.filter((c) => !options.excludeInitContainers.includes(c.name));
+    if (spec.initContainers.length === 0) delete spec.initContainers;
+  }
+}
+
+/** A container or init container by name, or a UsageError naming what exists. */
+function findContainer(spec: V1PodSpec, name: string, purpose: string, targetRef: string): V1Container {
+  const found = spec.containers.find((c) => c.name === name) ?? spec.initContainers?.find((c) => c.name === name);
+  if (!found) {
+    throw new UsageError(
+      `cannot ${purpose}: ${targetRef} has no container "${name}" (containers: ${names(spec.containers)}; init containers: ${names(spec.initContainers)})`,
+    );
+  }
+  return found;
+}
+
+function setImages(spec: V1PodSpec, images: Record<string, string>, targetRef: string): void {
+  for (const [name, image] of Object.entries(images)) {
+    if (name === ALL_CONTAINERS) {
+      for (const container of spec.containers) container.image = image;
+    } else {
+      findContainer(spec, name, `set image of "${name}"`, targetRef).image = image;
+    }
+  }
+}
+
+function setCommand(spec: V1PodSpec, template: V1PodTemplateSpec, command: NonNullable<CopyOptions['command']>, targetRef: string): void {
+  if (command.args.length === 0) throw new UsageError('no command given after --');
+  let container: V1Container | undefined;
+  if (command.container !== undefined) {
+    container = findContainer(spec, command.container, 'set command', targetRef);
+  } else {
+    // Like kubectl, fall back to the first container when the annotated default is absent.
+    const defaultName = template.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+    container = spec.containers.find((c) => c.name === defaultName) ?? spec.containers[0];
+  }
+  if (!container) throw new UsageError(`cannot set command: ${targetRef} has no containers`);
+  container.command = [...command.args];
+  delete container.args;
+}
+
+/**
+ * A StatefulSet pod's claim-template volumes are added by the controller, not the template, so the
+ * copy would be rejected for mounting an undefined volume. Mount the original's PVC when given
+ * (the original is scaled down and has released it), otherwise an empty stand-in.
+ */
+function fillClaimVolumes(
+  spec: V1PodSpec,
+  claimTemplateNames: string[],
+  claimVolumes: Record<string, string>,
+  targetRef: string,
+): string[] {
+  const warnings: string[] = [];
+  const mounted = new Set(
+    [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
+  );
+  for (const name of claimTemplateNames) {
+    if (!mounted.has(name) || spec.volumes?.some((v) => v.name === name)) continue;
+    spec.volumes ??= [];
+    const claimName = claimVolumes[name];
+    if (claimName !== undefined) {
+      spec.volumes.push({ name, persistentVolumeClaim: { claimName } });
+    } else {
+      spec.volumes.push({ name, emptyDir: {} });
+      warnings.push(
+        `volume "${name}" comes from a volumeClaimTemplate of ${targetRef}; the copy gets an empty emptyDir in its place (use --scale-down to mount the original's PVC)`,
+      );
+    }
+  }
+  return warnings;
+}

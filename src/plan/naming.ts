@@ -1,0 +1,22 @@
+/** The alphabet Kubernetes uses for generated name suffixes (no vowels, so no accidental words). */
+export const randomSuffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+const PREFIX = 'copy-';
+const MAX_LABEL_LENGTH = 63;
+const SUFFIX = /^[a-z0-9]{5}$/;
+
+/**
+ * `copy-<name>-<suffix>` as a DNS-1123 label, whatever the target's name: Job names become pod
+ * label values, so they must fit 63 characters even when the target is a 253-character
+ * dotted DNS subdomain.
+ */
+export function copyJobName(targetName: string, suffix: string): string {
+  if (!SUFFIX.test(suffix)) throw new Error(`copy name suffix must be 5 characters [a-z0-9], got "${suffix}"`);
+  const room = MAX_LABEL_LENGTH - PREFIX.length - 1 - suffix.length;
+  const namePart = targetName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, room)
+    .replace(/^-+|-+$/g, '');
+  return namePart ? `${PREFIX}${namePart}-${suffix}` : `${PREFIX}${suffix}`;
+}

@@ -1,0 +1,114 @@
+import { CliError } from '../errors.js';
+import type { Cluster, ReadableKind } from '../kube/cluster.js';
+import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
+import { podTemplateFromLivePod } from '../plan/live-pod.js';
+import type { TargetKind } from '../plan/target-kind.js';
+import type { Target } from '../target/parse.js';
+
+/** A target read from the cluster: where its pod spec comes from and what it is. */
+export interface ResolvedTarget {
+  kind: Exclude<TargetKind, 'service'>;
+  name: string;
+  namespace: string;
+  template: V1PodTemplateSpec;
+  /** StatefulSet spec.volumeClaimTemplates names (empty for other kinds). */
+  claimTemplateNames: string[];
+  /** The object as read (for scale-down and reporting). */
+  object: any;
+  /** How a service target was followed, e.g. "service/web selects pods of deployment/web". */
+  via?: string;
+}
+
+/** Reads the target and extracts its pod template, following a Service to the workload behind it. */
+export async function resolveTarget(cluster: Cluster, target: Target, namespace: string): Promise<ResolvedTarget> {
+  if (target.kind === 'service') return resolveService(cluster, target.name, namespace);
+  const object = await cluster.read(target.kind, target.name, namespace);
+  return fromObject(cluster, target.kind, object, namespace);
+}
+
+async function fromObject(cluster: Cluster, kind: ResolvedTarget['kind'], object: any, namespace: string): Promise<ResolvedTarget> {
+  const base = { kind, name: object.metadata.name as string, namespace, object, claimTemplateNames: [] as string[] };
+  switch (kind) {
+    case 'pod':
+      return { ...base, template: podTemplateFromLivePod(object as V1Pod) };
+    case 'deployment':
+    case 'replicaset':
+    case 'job':
+      return { ...base, template: object.spec.template };
+    case 'statefulset':
+      return {
+        ...base,
+        template: object.spec.template,
+        claimTemplateNames: (object.spec.volumeClaimTemplates ?? []).map((c: { metadata?: V1ObjectMeta }) => c.metadata?.name ?? ''),
+      };
+    case 'cronjob':
+      return { ...base, template: object.spec.jobTemplate.spec.template };
+    case 'rollout': {
+      const ref = object.spec?.workloadRef;
+      if (object.spec?.template || !ref) {
+        if (!object.spec?.template) throw new CliError(`rollout/${base.name} has neither spec.template nor spec.workloadRef`);
+        return { ...base, template: object.spec.template };
+      }
+      if (ref.kind !== 'Deployment') {
+        throw new CliError(`rollout/${base.name} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
+      }
+      const deployment = await cluster.read('deployment', ref.name, namespace);
+      return { ...base, template: deployment.spec.template };
+    }
+  }
+}
+
+async function resolveService(cluster: Cluster, name: string, namespace: string): Promise<ResolvedTarget> {
+  const service = await cluster.read('service', name, namespace);
+  const selector: Record<string, string> | undefined = service.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) {
+    throw new CliError(`service/${name} has no selector, so no workload behind it; name the workload instead`);
+  }
+  const labelSelector = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const pods = (await cluster.listPods(namespace, labelSelector)).filter((p) => !p.metadata?.deletionTimestamp);
+  // Prefer a pod that is not itself a copy, so following a service never copies a copy.
+  const pod = pods.find((p) => !isCopyPod(p)) ?? pods[0];
+  if (!pod) throw new CliError(`service/${name} selects no pods (selector ${labelSelector}); is the workload scaled to zero?`);
+  const top = await topController(cluster, pod, namespace);
+  const resolved = await fromObject(cluster, top.kind, top.object, namespace);
+  return { ...resolved, via: `service/${name} selects pods of ${top.kind}/${resolved.name}` };
+}
+
+const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
+
+/** The kinds an owner chain may pass through, keyed by ownerReference apiVersion/kind. */
+const OWNER_KINDS: Record<string, ReadableKind> = {
+  'apps/v1/ReplicaSet': 'replicaset',
+  'apps/v1/Deployment': 'deployment',
+  'apps/v1/StatefulSet': 'statefulset',
+  'apps/v1/DaemonSet': 'daemonset',
+  'batch/v1/Job': 'job',
+  'batch/v1/CronJob': 'cronjob',
+  'argoproj.io/v1alpha1/Rollout': 'rollout',
+};
+
+export interface Controller {
+  kind: ReadableKind;
+  object: any;
+}
+
+/**
+ * Walks controller ownerReferences up from a pod (Pod -> ReplicaSet -> Deployment/Rollout,
+ * Pod -> Job -> CronJob, Pod -> StatefulSet) and returns the topmost object of a kind we know.
+ * A bare pod is its own top.
+ */
+export async function topController(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Controller & { kind: any }> {
+  let current: Controller = { kind: 'pod', object: pod };
+  for (;;) {
+    const owner = controllerRef(current.object.metadata);
+    const kind = owner && OWNER_KINDS[`${owner.apiVersion}/${owner.kind}`];
+    if (!owner || !kind) return current;
+    current = { kind, object: await cluster.read(kind, owner.name, namespace) };
+  }
+}
+
+function controllerRef(meta: V1ObjectMeta | undefined): V1OwnerReference | undefined {
+  return meta?.ownerReferences?.find((r) => r.controller);
+}

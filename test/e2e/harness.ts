@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const kubeconfig = (): string => inject('kubeconfig');
+
+/** Runs the real kubectl, with the built plugin first on PATH, against the local cluster. */
+export function kubectl(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kubectl',
+      args,
+      {
+        env: { ...process.env, PATH: `${join(repo, 'bin')}:${process.env.PATH}`, KUBECONFIG: kubeconfig(), ...opts.env },
+        timeout: opts.timeoutMs ?? 90_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** `kubectl copy-target ...` through kubectl's plugin discovery, as users invoke it. */
+export const plugin = (args: string[], opts?: Parameters<typeof kubectl>[1]): Promise<Result> =>
+  kubectl(['copy-target', ...args], opts);
+
+/** kubectl that must succeed; returns stdout. */
+export async function mustKubectl(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(args, { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+export async function getJson<T = any>(args: string[]): Promise<T> {
+  return JSON.parse(await mustKubectl([...args, '-o', 'json'])) as T;
+}
+
+/** A fresh namespace for one test file; delete it with the returned function. */
+export async function freshNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await mustKubectl(['create', 'namespace', name]);
+  await mustKubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+  return { name, remove: async () => void (await kubectl(['delete', 'namespace', name, '--wait=false'])) };
+}

@@ -1,0 +1,123 @@
+import { describe, it, expect } from 'vitest';
+import { buildCopyJob, type CopyOptions } from '../../src/plan/copy-job.js';
+import {
+  CONTROLLER_GENERATED_LABELS,
+  CopyKeys,
+  KEY_PREFIX,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  MANAGED_SELECTOR,
+  isControllerGeneratedLabel,
+  isValidLabelValue,
+  readCopyRecord,
+} from '../../src/plan/labels.js';
+
+const options: CopyOptions = {
+  keepProbes: false,
+  excludeContainers: [],
+  excludeInitContainers: [],
+  setImages: {},
+  ttlSeconds: 3600,
+  scaleDown: true,
+};
+
+describe('label constants', () => {
+  it('uses one key prefix for every key', () => {
+    expect(KEY_PREFIX).toBe('copy-target.dev');
+    for (const key of Object.values(CopyKeys)) expect(key.startsWith('copy-target.dev/')).toBe(true);
+    expect(new Set(Object.values(CopyKeys)).size).toBe(Object.values(CopyKeys).length);
+  });
+
+  it('builds the managed-by selector from its parts', () => {
+    expect(MANAGED_SELECTOR).toBe(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`);
+    expect(MANAGED_SELECTOR).toBe('app.kubernetes.io/managed-by=kubectl-copy-target');
+  });
+
+  it('recognises controller-generated labels', () => {
+    for (const key of CONTROLLER_GENERATED_LABELS) expect(isControllerGeneratedLabel(key)).toBe(true);
+    expect(isControllerGeneratedLabel('batch.kubernetes.io/job-name')).toBe(true);
+    expect(isControllerGeneratedLabel('batch.kubernetes.io/controller-uid')).toBe(true);
+    expect(isControllerGeneratedLabel('app')).toBe(false);
+    expect(isControllerGeneratedLabel('app.kubernetes.io/name')).toBe(false);
+  });
+
+  it('validates label values', () => {
+    expect(isValidLabelValue('')).toBe(true);
+    expect(isValidLabelValue('web-1.a_b')).toBe(true);
+    expect(isValidLabelValue('a'.repeat(63))).toBe(true);
+    expect(isValidLabelValue('a'.repeat(64))).toBe(false);
+    expect(isValidLabelValue('-web')).toBe(false);
+    expect(isValidLabelValue('web.')).toBe(false);
+    expect(isValidLabelValue('a/b')).toBe(false);
+  });
+});
+
+describe('readCopyRecord', () => {
+  const now = new Date('2025-03-01T10:00:00.000Z');
+
+  it('round-trips what buildCopyJob records', () => {
+    const { job } = buildCopyJob({
+      target: { kind: 'deployment', name: 'web', namespace: 'shop' },
+      template: { spec: { containers: [{ name: 'app', image: 'nginx' }] } },
+      options,
+      owner: { user: 'alice', host: 'laptop' },
+      now,
+      suffix: 'abcde',
+      signature: '0123456789abcdef',
+    });
+    expect(readCopyRecord(job.metadata!)).toEqual({
+      targetKind: 'deployment',
+      targetName: 'web',
+      targetNamespace: 'shop',
+      user: 'alice',
+      host: 'laptop',
+      scaleDown: true,
+      createdAt: now,
+      expiresAt: new Date('2025-03-01T11:00:00.000Z'),
+      signature: '0123456789abcdef',
+    });
+  });
+
+  it('round-trips scaleDown false and a recorded pod name', () => {
+    const { job } = buildCopyJob({
+      target: { kind: 'statefulset', name: 'db', namespace: 'data' },
+      template: { spec: { containers: [{ name: 'pg' }] } },
+      options: { ...options, scaleDown: false, ttlSeconds: 60 },
+      owner: { user: 'bob', host: 'ci' },
+      now,
+      suffix: 'zzzzz',
+      signature: 'ffff',
+    });
+    job.metadata!.annotations![CopyKeys.podName] = 'copy-db-zzzzz-x1y2z';
+    const record = readCopyRecord(job.metadata!);
+    expect(record?.scaleDown).toBe(false);
+    expect(record?.targetKind).toBe('statefulset');
+    expect(record?.podName).toBe('copy-db-zzzzz-x1y2z');
+    expect(record?.expiresAt.toISOString()).toBe('2025-03-01T10:01:00.000Z');
+  });
+
+  it('returns undefined for a foreign Job', () => {
+    expect(readCopyRecord({ name: 'nightly', labels: { app: 'batch' }, annotations: {} })).toBeUndefined();
+    expect(readCopyRecord({})).toBeUndefined();
+  });
+
+  it('returns undefined when our label is present but the record is broken', () => {
+    const meta = {
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+      annotations: {
+        [CopyKeys.targetKind]: 'deployment',
+        [CopyKeys.targetName]: 'web',
+        [CopyKeys.targetNamespace]: 'shop',
+        [CopyKeys.user]: 'alice',
+        [CopyKeys.host]: 'laptop',
+        [CopyKeys.scaleDown]: 'false',
+        [CopyKeys.createdAt]: '2025-03-01T10:00:00.000Z',
+        [CopyKeys.expiresAt]: '2025-03-01T11:00:00.000Z',
+      },
+    };
+    expect(readCopyRecord(meta)?.targetName).toBe('web');
+    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.targetKind]: 'daemonset' } })).toBeUndefined();
+    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.expiresAt]: 'soon' } })).toBeUndefined();
+    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.scaleDown]: 'yes' } })).toBeUndefined();
+  });
+});

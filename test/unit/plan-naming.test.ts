@@ -1,0 +1,55 @@
+import { describe, it, expect } from 'vitest';
+import { copyJobName, randomSuffixAlphabet } from '../../src/plan/naming.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+describe('copyJobName', () => {
+  it('prefixes a short name and appends the suffix', () => {
+    expect(copyJobName('web', 'x7k2q')).toBe('copy-web-x7k2q');
+  });
+
+  it('truncates a 63-character name to a 63-character label', () => {
+    const name = 'a'.repeat(63);
+    const result = copyJobName(name, 'bcd42');
+    expect(result).toMatch(DNS_LABEL);
+    expect(result).toHaveLength(63);
+    expect(result).toBe(`copy-${'a'.repeat(52)}-bcd42`);
+  });
+
+  it('turns a 253-character dotted subdomain into a valid label', () => {
+    const name = Array.from({ length: 36 }, (_, i) => `seg${String(i).padStart(3, '0')}`).join('.') + '.a';
+    expect(name).toHaveLength(253);
+    const result = copyJobName(name, 'zz999');
+    expect(result).toMatch(DNS_LABEL);
+    expect(result.length).toBeLessThanOrEqual(63);
+    expect(result).not.toContain('.');
+    expect(result.startsWith('copy-seg000-seg001-')).toBe(true);
+    expect(result.endsWith('-zz999')).toBe(true);
+  });
+
+  it('trims a dash left at the truncation point', () => {
+    // 51 chars, then a dot at position 52 -> would leave a trailing '-' before the suffix
+    const name = `${'b'.repeat(51)}.ccc`;
+    const result = copyJobName(name, 'qqqqq');
+    expect(result).toBe(`copy-${'b'.repeat(51)}-qqqqq`);
+    expect(result).not.toContain('--');
+    expect(result).toMatch(DNS_LABEL);
+  });
+
+  it('gives different names for different suffixes', () => {
+    const name = 'x'.repeat(253);
+    const a = copyJobName(name, 'aaaaa');
+    const b = copyJobName(name, 'bbbbb');
+    expect(a).not.toBe(b);
+    expect(a).toMatch(DNS_LABEL);
+    expect(b).toMatch(DNS_LABEL);
+  });
+
+  it('rejects a malformed suffix', () => {
+    expect(() => copyJobName('web', 'AB')).toThrow(/suffix/);
+  });
+
+  it('exports the Kubernetes suffix alphabet', () => {
+    expect(randomSuffixAlphabet).toBe('bcdfghjklmnpqrstvwxz2456789');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, it, expect } from 'vitest';
+import type { CopyOptions } from '../../src/plan/copy-job.js';
+import { copySignature } from '../../src/plan/signature.js';
+
+const target = { kind: 'deployment' as const, name: 'web', namespace: 'shop' };
+const base: CopyOptions = {
+  keepProbes: false,
+  excludeContainers: ['a', 'b'],
+  excludeInitContainers: ['i1', 'i2'],
+  setImages: { app: 'nginx:2', side: 'envoy:1' },
+  command: { container: 'app', args: ['sleep', '3600'] },
+  ttlSeconds: 3600,
+  scaleDown: false,
+  claimVolumes: { data: 'data-db-0', logs: 'logs-db-0' },
+};
+
+describe('copySignature', () => {
+  it('is a 16-character hex string and stable across calls', () => {
+    const sig = copySignature(target, base, 'alice');
+    expect(sig).toMatch(/^[0-9a-f]{16}$/);
+    expect(copySignature(target, structuredClone(base), 'alice')).toBe(sig);
+  });
+
+  it('ignores the order of repeated flags and the ttl', () => {
+    const reordered: CopyOptions = {
+      ...base,
+      excludeContainers: ['b', 'a'],
+      excludeInitContainers: ['i2', 'i1'],
+      setImages: { side: 'envoy:1', app: 'nginx:2' },
+      claimVolumes: { logs: 'logs-db-0', data: 'data-db-0' },
+      ttlSeconds: 60,
+    };
+    expect(copySignature(target, reordered, 'alice')).toBe(copySignature(target, base, 'alice'));
+  });
+
+  it('changes with target, user and each option', () => {
+    const sig = copySignature(target, base, 'alice');
+    const variants = [
+      copySignature({ ...target, name: 'api' }, base, 'alice'),
+      copySignature({ ...target, namespace: 'other' }, base, 'alice'),
+      copySignature({ ...target, kind: 'statefulset' }, base, 'alice'),
+      copySignature(target, base, 'bob'),
+      copySignature(target, { ...base, keepProbes: true }, 'alice'),
+      copySignature(target, { ...base, scaleDown: true }, 'alice'),
+      copySignature(target, { ...base, excludeContainers: ['a'] }, 'alice'),
+      copySignature(target, { ...base, excludeInitContainers: [] }, 'alice'),
+      copySignature(target, { ...base, setImages: { app: 'nginx:3', side: 'envoy:1' } }, 'alice'),
+      copySignature(target, { ...base, command: { container: 'app', args: ['3600', 'sleep'] } }, 'alice'),
+      copySignature(target, { ...base, command: { args: ['sleep', '3600'] } }, 'alice'),
+      copySignature(target, { ...base, command: undefined }, 'alice'),
+      copySignature(target, { ...base, claimVolumes: { data: 'other-pvc', logs: 'logs-db-0' } }, 'alice'),
+    ];
+    for (const variant of variants) expect(variant).not.toBe(sig);
+    expect(new Set(variants).size).toBe(variants.length);
+  });
+});

@@ -1,0 +1,137 @@
+import { afterEach, describe, it, expect, vi } from 'vitest';
+import { colourEnabled, createProgress, SPINNER_INTERVAL_MS } from '../../src/render/progress.js';
+
+function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; writes: string[] } {
+  const writes: string[] = [];
+  const stream = {
+    isTTY,
+    write(chunk: string): boolean {
+      writes.push(chunk);
+      return true;
+    },
+  };
+  return { stream: stream as unknown as NodeJS.WriteStream, writes };
+}
+
+const ESCAPE = '\x1b';
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('createProgress without a terminal', () => {
+  it('prints each message once as a plain line', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(false);
+    const progress = createProgress(stream, {});
+    progress.step('Creating job copy-web');
+    vi.advanceTimersByTime(10 * SPINNER_INTERVAL_MS);
+    progress.done('Job created');
+    progress.step('Waiting for pod');
+    progress.fail('Pod failed');
+    progress.stop();
+    expect(writes).toEqual(['Creating job copy-web\n', 'Job created\n', 'Waiting for pod\n', 'Pod failed\n']);
+    expect(writes.join('')).not.toContain(ESCAPE);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('treats a stream without isTTY as not a terminal', () => {
+    const writes: string[] = [];
+    const stream = { write: (chunk: string) => writes.push(chunk) } as unknown as NodeJS.WriteStream;
+    const progress = createProgress(stream, {});
+    progress.step('plain');
+    expect(writes).toEqual(['plain\n']);
+  });
+});
+
+describe('createProgress on a terminal', () => {
+  it('spins, then prints an uncoloured check mark with NO_COLOR', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('Waiting for pod');
+    expect(writes).toEqual(['⠋ Waiting for pod']);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(2 * SPINNER_INTERVAL_MS);
+    expect(writes).toEqual(['⠋ Waiting for pod', '\r\x1b[2K', '⠙ Waiting for pod', '\r\x1b[2K', '⠹ Waiting for pod']);
+    progress.done('Pod running');
+    expect(writes.slice(5)).toEqual(['\r\x1b[2K', '✔ Pod running\n']);
+    expect(vi.getTimerCount()).toBe(0);
+    // Colour is off: the only escape sequences are line clears.
+    expect(writes.join('').replaceAll('\r\x1b[2K', '')).not.toContain(ESCAPE);
+  });
+
+  it('prints an uncoloured cross with NO_COLOR', () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: 'yes' });
+    progress.fail('Pod failed');
+    expect(writes).toEqual(['✖ Pod failed\n']);
+  });
+
+  it('colours the marks by default', () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { TERM: 'xterm-256color' });
+    progress.done('ok');
+    progress.fail('bad');
+    expect(writes).toEqual(['\x1b[32m✔\x1b[0m ok\n', '\x1b[31m✖\x1b[0m bad\n']);
+  });
+
+  it('keeps colour when NO_COLOR is empty', () => {
+    const { stream, writes } = fakeStream(true);
+    createProgress(stream, { NO_COLOR: '' }).done('ok');
+    expect(writes).toEqual(['\x1b[32m✔\x1b[0m ok\n']);
+  });
+
+  it('uses no escape codes at all on a dumb terminal', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { TERM: 'dumb' });
+    progress.step('abc');
+    vi.advanceTimersByTime(SPINNER_INTERVAL_MS);
+    progress.done('ok');
+    expect(writes).toEqual(['| abc', '\r     \r', '/ abc', '\r     \r', '✔ ok\n']);
+  });
+
+  it('replaces the message on the next step with one timer', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('one');
+    progress.step('two');
+    expect(vi.getTimerCount()).toBe(1);
+    expect(writes).toEqual(['⠋ one', '\r\x1b[2K', '⠙ two']);
+    progress.stop();
+    progress.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(writes.slice(3)).toEqual(['\r\x1b[2K']);
+    vi.advanceTimersByTime(10 * SPINNER_INTERVAL_MS);
+    expect(writes).toHaveLength(4);
+  });
+
+  it('unrefs its timer so it never keeps the process alive', () => {
+    const timers: NodeJS.Timeout[] = [];
+    const realSetInterval = globalThis.setInterval;
+    vi.spyOn(globalThis, 'setInterval').mockImplementation(((...args: Parameters<typeof setInterval>) => {
+      const timer = realSetInterval(...args);
+      timers.push(timer);
+      return timer;
+    }) as typeof setInterval);
+    const { stream } = fakeStream(true);
+    const progress = createProgress(stream, {});
+    progress.step('spinning');
+    expect(timers).toHaveLength(1);
+    expect(timers[0]!.hasRef()).toBe(false);
+    progress.stop();
+  });
+});
+
+describe('colourEnabled', () => {
+  it('follows NO_COLOR and TERM=dumb', () => {
+    expect(colourEnabled({})).toBe(true);
+    expect(colourEnabled({ NO_COLOR: '' })).toBe(true);
+    expect(colourEnabled({ NO_COLOR: '0' })).toBe(false);
+    expect(colourEnabled({ TERM: 'dumb' })).toBe(false);
+    expect(colourEnabled({ TERM: 'xterm' })).toBe(true);
+  });
+});
