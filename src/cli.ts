@@ -7,6 +7,9 @@ import type { GlobalFlags } from './commands/global-flags.js';
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
 const commandModules = {
   version: () => import('./commands/version.js'),
+  copy: () => import('./commands/copy.js'),
+  status: () => import('./commands/status.js'),
+  delete: () => import('./commands/delete.js'),
 };
 
 function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
@@ -29,7 +32,51 @@ export async function main(argv: string[]): Promise<number> {
         (y) => y,
         async (args) => (await commandModules.version()).run(args as GlobalFlags),
       )
+      .command(
+        'status',
+        'List active copies in the namespace (-A: all namespaces)',
+        (y) =>
+          y
+            .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List copies in every namespace' })
+            .option('output', { alias: 'o', type: 'string', describe: 'wide|json|yaml' }),
+        async (args) => (await commandModules.status()).run(args as any),
+      )
+      .command(
+        'delete [names..]',
+        'Delete copies: by copy pod, copy job or KIND/NAME of the original; --all for every copy in the namespace',
+        (y) => y.option('all', { type: 'boolean', default: false, describe: 'Delete every copy in the namespace' }),
+        async (args) => (await commandModules.delete()).run({ ...(args as any), names: repeated(args.names) }),
+      )
+      .command(
+        '$0 <target> [command..]',
+        'Copy TARGET (KIND/NAME[/container/CONTAINER]) into a probe-free pod owned by a Job',
+        (y) =>
+          y
+            .positional('target', { type: 'string', describe: 'pod|deployment|statefulset|replicaset|rollout|job|cronjob|service / NAME' })
+            .option('container', { alias: 'c', type: 'string', describe: 'Container whose command is replaced by the one after --' })
+            .option('keep-probes', { type: 'boolean', default: false, describe: 'Keep liveness, readiness and startup probes' })
+            .option('exclude-container', { type: 'string', describe: 'Leave this container out of the copy (repeatable)' })
+            .option('exclude-init-container', { type: 'string', describe: 'Leave this init container out (repeatable)' })
+            .option('set-image', { type: 'string', describe: 'NAME=IMAGE (or *=IMAGE) image overrides, as kubectl debug' })
+            .option('ttl', { type: 'string', default: '8h', describe: 'Delete the copy after this long at the latest' })
+            .option('pod-running-timeout', { type: 'string', default: '5m', describe: 'How long to wait for the copy pod to be Running' })
+            .option('dry-run', { type: 'string', default: 'none', describe: 'client or server: print the Job, create nothing' })
+            .option('output', { alias: 'o', type: 'string', describe: 'json|yaml|name: print the copy pod (the Job with --dry-run)' })
+            .option('new', { type: 'boolean', default: false, describe: 'Always make a fresh copy instead of reusing your live one' })
+            .example('$0 deployment/web', 'copy a pod of deployment web')
+            .example('$0 deploy/web -c app -- sleep infinity', 'copy it with the app container sleeping instead of crashing'),
+        async (args) =>
+          (await commandModules.copy()).run({
+            ...(args as any),
+            // Repeatable flags arrive as a string once and an array when repeated.
+            excludeContainer: repeated(args.excludeContainer),
+            excludeInitContainer: repeated(args.excludeInitContainer),
+            setImage: repeated(args.setImage),
+            command: [...repeated(args.command), ...repeated(args['--'])],
+          }),
+      )
       .demandCommand(1, 'name a target (KIND/NAME) or a command; see --help')
+      .parserConfiguration({ 'populate--': true })
       .strict()
       .help()
       .alias('h', 'help')
@@ -43,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, verbose);
   }
+}
+
+function repeated(value: unknown): string[] {
+  return value === undefined ? [] : ([] as unknown[]).concat(value).map(String);
 }
 
 function report(err: unknown, verbose: boolean): number {

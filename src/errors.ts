@@ -12,6 +12,8 @@ export const ExitCode = {
   held: 3,
   /** The copy was created but its pod could not run; the copy was deleted. */
   copyFailed: 4,
+  /** Interrupted by Ctrl-C / SIGTERM / SIGHUP (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

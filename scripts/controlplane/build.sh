@@ -4,10 +4,10 @@
 set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
 K8S_VERSION=$(go list -m -f "{{.Version}}" k8s.io/kubernetes)
 KWOK_VERSION=$(cat "$here/kwok.version")
 mkdir -p "$out"
-cd "$here"
 if [[ ! -x $out/kube-apiserver || ! -x $out/kube-controller-manager || ! -x $out/kube-scheduler || ! -x $out/etcd ]]; then
   minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   v=k8s.io/component-base/version

@@ -4,6 +4,8 @@ import {
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
   VersionApi,
   Watch,
   type KubeConfig,
@@ -11,7 +13,10 @@ import {
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isNotFound, toCliError } from './errors.js';
-import type { V1Pod } from './types.js';
+import type { V1Job, V1Pod } from './types.js';
+
+/** Recorded as the field manager of every write, so `kubectl get -o yaml --show-managed-fields` tells who wrote what. */
+const FIELD_MANAGER = 'kubectl-copy-target';
 
 /** Kinds `Cluster.read` knows how to fetch. */
 export type ReadableKind =
@@ -108,6 +113,57 @@ export class Cluster {
     return this.call(`list pods in namespace ${namespace}`, async () =>
       (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
     );
+  }
+
+  createJob(job: V1Job, dryRun: boolean): Promise<V1Job> {
+    const ns = job.metadata?.namespace ?? this.connection.namespace;
+    return this.call(`create job ${job.metadata?.name} in namespace ${ns}`, () =>
+      this.batch.createNamespacedJob({ namespace: ns, body: job, dryRun: dryRun ? 'All' : undefined, fieldManager: FIELD_MANAGER }),
+    );
+  }
+
+  /** Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does). */
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+    } catch (err) {
+      if (isNotFound(err)) return; // already gone: the goal is reached
+      throw toCliError(err, this.connection.server, `delete job ${name} in namespace ${namespace}`);
+    }
+  }
+
+  /** Merge-patches annotations onto a Job. */
+  annotateJob(namespace: string, name: string, annotations: Record<string, string | null>): Promise<V1Job> {
+    return this.call(`annotate job ${name} in namespace ${namespace}`, () =>
+      this.batch.patchNamespacedJob(
+        { name, namespace, body: { metadata: { annotations } }, fieldManager: FIELD_MANAGER },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+  }
+
+  /**
+   * Lists Jobs matching a label selector in one namespace or all (undefined), one server-side
+   * filtered call per page of 500.
+   */
+  async listJobs(namespace: string | undefined, labelSelector: string): Promise<V1Job[]> {
+    const where = namespace ? `namespace ${namespace}` : 'all namespaces';
+    const jobs: V1Job[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(`list jobs in ${where}`, () =>
+        namespace
+          ? this.batch.listNamespacedJob({ namespace, labelSelector, limit: 500, _continue: token })
+          : this.batch.listJobForAllNamespaces({ labelSelector, limit: 500, _continue: token }),
+      );
+      jobs.push(...page.items);
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return jobs;
+  }
+
+  readPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.call(`get pod ${name} in namespace ${namespace}`, () => this.core.readNamespacedPod({ name, namespace }));
   }
 
   /** Starts a watch; returns a function that stops it. */

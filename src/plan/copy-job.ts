@@ -84,6 +84,8 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   };
   if (isValidLabelValue(target.name)) jobLabels[CopyKeys.targetName] = target.name;
   jobLabels[CopyKeys.scaleDown] = String(options.scaleDown);
+  // As a label too, so finding a reusable copy is one server-side filtered list.
+  jobLabels[CopyKeys.signature] = input.signature;
 
   const expiresAt = new Date(now.getTime() + options.ttlSeconds * 1000);
   const job: V1Job = {

@@ -1,0 +1,41 @@
+import type { V1Pod } from '../kube/types.js';
+
+/** Where a copy pod stands: running, still on its way, or never going to run (and why). */
+export type PodState = { state: 'running' } | { state: 'pending'; detail?: string } | { state: 'failed'; reason: string };
+
+/** Container waiting reasons that do not resolve on their own. */
+const FATAL_WAITING_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+/** Classifies a pod from its status alone (pure). */
+export function podState(pod: V1Pod): PodState {
+  const name = pod.metadata?.name ?? '<pod>';
+  const status = pod.status;
+  if (status?.phase === 'Failed' || status?.phase === 'Succeeded') {
+    return { state: 'failed', reason: `pod ${name} ${status.phase === 'Failed' ? 'failed' : 'exited'}${describe(status.reason, status.message)}` };
+  }
+  for (const c of [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])]) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && FATAL_WAITING_REASONS.has(waiting.reason)) {
+      return { state: 'failed', reason: `container ${c.name} of pod ${name} cannot start${describe(waiting.reason, waiting.message)}` };
+    }
+  }
+  const scheduled = status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { state: 'failed', reason: `pod ${name} cannot be scheduled${describe(scheduled.reason, scheduled.message)}` };
+  }
+  if (status?.phase === 'Running') return { state: 'running' };
+  return { state: 'pending', detail: scheduled?.status === 'True' ? 'starting containers' : 'waiting to be scheduled' };
+}
+
+function describe(reason: string | undefined, message: string | undefined): string {
+  const parts = [reason, message].filter(Boolean);
+  return parts.length ? `: ${parts.join(': ')}` : '';
+}

@@ -1,0 +1,53 @@
+import { UsageError, CliError } from '../errors.js';
+import { Cluster } from '../kube/cluster.js';
+import { loadConnection } from '../kube/config.js';
+import { formatName } from '../render/output.js';
+import { parseTarget } from '../target/parse.js';
+import { listCopies, type Copy } from './copies.js';
+import type { GlobalFlags } from './global-flags.js';
+
+export interface DeleteFlags extends GlobalFlags {
+  names: string[];
+  all: boolean;
+}
+
+/**
+ * `kubectl copy-target delete COPY_POD|JOB|KIND/NAME ... | --all`: deletes copies in the namespace.
+ * A bare name matches a copy Job or copy pod; KIND/NAME matches every copy of that target (and
+ * pod/NAME also a copy pod of that name).
+ */
+export async function run(flags: DeleteFlags): Promise<void> {
+  if (flags.all === flags.names.length > 0) {
+    throw new UsageError('name what to delete (a copy pod, a copy job or KIND/NAME of the original), or pass --all');
+  }
+  const matchers = flags.names.map((name) => ({ name, matches: matcherFor(name) }));
+  const connection = loadConnection(flags);
+  const cluster = new Cluster(connection);
+  const copies = await listCopies(cluster, connection.namespace);
+  const selected = new Set<Copy>(flags.all ? copies : []);
+  for (const m of matchers) {
+    const hits = copies.filter(m.matches);
+    if (hits.length === 0) {
+      throw new CliError(`no copy matches "${m.name}" in namespace ${connection.namespace}; list them with "kubectl copy-target status"`);
+    }
+    hits.forEach((c) => selected.add(c));
+  }
+  if (selected.size === 0) {
+    process.stderr.write(`No copies found in namespace ${connection.namespace}\n`);
+    return;
+  }
+  for (const copy of selected) {
+    await cluster.deleteJob(connection.namespace, copy.job.metadata!.name!);
+    process.stdout.write(`${formatName('job.batch', copy.job.metadata!.name!)} deleted\n`);
+  }
+}
+
+function matcherFor(text: string): (c: Copy) => boolean {
+  if (!text.includes('/')) {
+    return (c) => c.job.metadata?.name === text || c.record.podName === text;
+  }
+  const target = parseTarget(text);
+  return (c) =>
+    (c.record.targetKind === target.kind && c.record.targetName === target.name) ||
+    (target.kind === 'pod' && c.record.podName === target.name);
+}

@@ -1,0 +1,62 @@
+import { Cluster } from '../kube/cluster.js';
+import { loadConnection } from '../kube/config.js';
+import { toYaml } from '../kube/yaml.js';
+import { parseOutputFormat } from '../render/output.js';
+import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
+import { jobPhase, listCopies, type Copy } from './copies.js';
+import type { GlobalFlags } from './global-flags.js';
+
+export interface StatusFlags extends GlobalFlags {
+  allNamespaces: boolean;
+  output?: string;
+}
+
+/** `kubectl copy-target status`: the active copies in the namespace, or in all with -A. */
+export async function run(flags: StatusFlags): Promise<void> {
+  const output = parseOutputFormat(flags.output, ['wide', 'json', 'yaml']);
+  const connection = loadConnection(flags);
+  const copies = await listCopies(new Cluster(connection), flags.allNamespaces ? undefined : connection.namespace);
+  const now = new Date();
+  copies.sort((a, b) => a.job.metadata!.namespace!.localeCompare(b.job.metadata!.namespace!) || a.record.createdAt.getTime() - b.record.createdAt.getTime());
+  if (output === 'json' || output === 'yaml') {
+    const document = { activeCopyTargets: copies.map((c) => statusObject(c, now)) };
+    process.stdout.write(output === 'json' ? `${JSON.stringify(document, null, 4)}\n` : toYaml(document));
+    return;
+  }
+  process.stdout.write(renderStatus(copies.map((c) => statusRow(c, now)), { wide: output === 'wide' }));
+}
+
+/** A copy whose Job finished or whose time ran out will not serve anyone any more. */
+const isStale = (c: Copy, now: Date): boolean =>
+  c.record.expiresAt <= now || ['Failed', 'Complete', 'Terminating'].includes(jobPhase(c.job));
+
+function statusRow(c: Copy, now: Date): StatusRow {
+  return {
+    kind: c.record.targetKind,
+    name: c.record.targetName,
+    namespace: c.job.metadata!.namespace!,
+    copyPodName: c.record.podName ?? '<pending>',
+    scaleDown: c.record.scaleDown,
+    phase: jobPhase(c.job),
+    age: formatAge(c.record.createdAt, now),
+    owner: `${c.record.user}@${c.record.host}`,
+    expires: c.record.expiresAt.toISOString(),
+    stale: isStale(c, now),
+  };
+}
+
+function statusObject(c: Copy, now: Date) {
+  return {
+    originalTarget: `${c.record.targetKind}/${c.record.targetName}`,
+    namespace: c.job.metadata!.namespace!,
+    copyPodName: c.record.podName ?? null,
+    copyJobName: c.job.metadata!.name!,
+    scaleDown: c.record.scaleDown,
+    phase: jobPhase(c.job),
+    user: c.record.user,
+    host: c.record.host,
+    createdAt: c.record.createdAt.toISOString(),
+    expiresAt: c.record.expiresAt.toISOString(),
+    stale: isStale(c, now),
+  };
+}
