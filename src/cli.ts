@@ -10,6 +10,7 @@ const commandModules = {
   copy: () => import('./commands/copy.js'),
   status: () => import('./commands/status.js'),
   delete: () => import('./commands/delete.js'),
+  gc: () => import('./commands/gc.js'),
 };
 
 function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
@@ -48,6 +49,12 @@ export async function main(argv: string[]): Promise<number> {
         async (args) => (await commandModules.delete()).run({ ...(args as any), names: repeated(args.names) }),
       )
       .command(
+        'gc',
+        'Restore workloads held by crashed sessions and delete expired copies',
+        (y) => y.option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'Collect in every namespace' }),
+        async (args) => (await commandModules.gc()).run(args as any),
+      )
+      .command(
         '$0 <target> [command..]',
         'Copy TARGET (KIND/NAME[/container/CONTAINER]) into a probe-free pod owned by a Job',
         (y) =>
@@ -62,9 +69,14 @@ export async function main(argv: string[]): Promise<number> {
             .option('pod-running-timeout', { type: 'string', default: '5m', describe: 'How long to wait for the copy pod to be Running' })
             .option('dry-run', { type: 'string', default: 'none', describe: 'client or server: print the Job, create nothing' })
             .option('output', { alias: 'o', type: 'string', describe: 'json|yaml|name: print the copy pod (the Job with --dry-run)' })
+            .option('scale-down', { type: 'boolean', default: false, describe: 'Scale the original to zero (suspend a Job/CronJob) while the copy lives' })
+            .option('detach', { type: 'boolean', default: false, describe: 'With --scale-down: return once Running; the copy and the hold live until --ttl or delete' })
+            .option('duration', { type: 'string', describe: 'With --scale-down: end the session (and restore) after this long' })
+            .option('lease-duration', { type: 'string', default: '30s', describe: 'How long a hold outlives a session that stopped renewing it (crash)' })
             .option('new', { type: 'boolean', default: false, describe: 'Always make a fresh copy instead of reusing your live one' })
             .example('$0 deployment/web', 'copy a pod of deployment web')
-            .example('$0 deploy/web -c app -- sleep infinity', 'copy it with the app container sleeping instead of crashing'),
+            .example('$0 deploy/web -c app -- sleep infinity', 'copy it with the app container sleeping instead of crashing')
+            .example('$0 deploy/worker --scale-down', 'copy it and hold the original at zero replicas until Ctrl-C'),
         async (args) =>
           (await commandModules.copy()).run({
             ...(args as any),

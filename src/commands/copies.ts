@@ -19,6 +19,9 @@ export async function listCopies(cluster: Cluster, namespace: string | undefined
   return copies;
 }
 
+export const isFinished = (job: V1Job): boolean =>
+  (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+
 /** The Job's state as `status` shows it. */
 export function jobPhase(job: V1Job): string {
   const condition = (type: string) => job.status?.conditions?.some((c) => c.type === type && c.status === 'True');

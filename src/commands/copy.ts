@@ -1,20 +1,29 @@
-import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';
-import { waitForCopyPod } from '../apply/wait-for-pod.js';
+import { hostname } from 'node:os';
+import { fightingTheScaleDown } from '../apply/fights.js';
+import { checkScaleDownPolicy } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { waitForNoPods } from '../apply/wait-for-no-pods.js';
+import { waitForCopyPod } from '../apply/wait-for-pod.js';
+import { UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
 import { toYaml } from '../kube/yaml.js';
 import { buildCopyJob, type CopyOptions } from '../plan/copy-job.js';
-import { CopyKeys, MANAGED_SELECTOR, readCopyRecord } from '../plan/labels.js';
+import { CopyKeys, type CopySession } from '../plan/labels.js';
 import { randomSuffixAlphabet } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { createProgress, type Progress } from '../render/progress.js';
-import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
+import { resolveTarget } from '../resolve/resolve.js';
+import { scaleTargetFor, type ScaleTarget } from '../resolve/scale-target.js';
+import { collectStaleCopies } from '../session/gc.js';
+import type { Hold } from '../session/hold.js';
+import { shielded, untilInterrupted } from '../session/interrupt.js';
+import { newSessionId, ScaleDownSession } from '../session/session.js';
 import { parseTarget, type Target } from '../target/parse.js';
+import { isFinished, listCopies, type Copy } from './copies.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 import type { GlobalFlags } from './global-flags.js';
 
@@ -31,6 +40,10 @@ export interface CopyFlags extends GlobalFlags {
   dryRun: string;
   output?: string;
   new: boolean;
+  scaleDown: boolean;
+  detach: boolean;
+  duration?: string;
+  leaseDuration: string;
 }
 
 /** Everything `run` needs, derived from flags before any API call (kubectl's Options.Complete). */
@@ -41,6 +54,9 @@ interface CopyRequest {
   dryRun: 'none' | 'client' | 'server';
   output: OutputFormat;
   podRunningTimeoutMs: number;
+  /** --duration: end a foreground --scale-down session after this long. */
+  durationMs?: number;
+  leaseSeconds: number;
 }
 
 export function complete(flags: CopyFlags): CopyRequest {
@@ -59,7 +75,7 @@ export function complete(flags: CopyFlags): CopyRequest {
     excludeInitContainers: flags.excludeInitContainer,
     setImages: parseSetImages(flags.setImage),
     ttlSeconds: parseDurationSeconds('ttl', flags.ttl),
-    scaleDown: false,
+    scaleDown: flags.scaleDown,
   };
   if (flags.command.length > 0) options.command = { container, args: flags.command };
   return {
@@ -69,6 +85,8 @@ export function complete(flags: CopyFlags): CopyRequest {
     dryRun,
     output: parseOutputFormat(flags.output, ['json', 'yaml', 'name']),
     podRunningTimeoutMs: parseDurationSeconds('pod-running-timeout', flags.podRunningTimeout) * 1000,
+    durationMs: flags.duration === undefined ? undefined : parseDurationSeconds('duration', flags.duration) * 1000,
+    leaseSeconds: parseDurationSeconds('lease-duration', flags.leaseDuration),
   };
 }
 
@@ -76,6 +94,11 @@ export function complete(flags: CopyFlags): CopyRequest {
 export function validate(req: CopyRequest): void {
   if (req.options.ttlSeconds <= 0) throw new UsageError('--ttl must be positive: a copy may not live forever');
   if (req.podRunningTimeoutMs <= 0) throw new UsageError('--pod-running-timeout must be positive');
+  if ((req.flags.detach || req.durationMs !== undefined) && !req.options.scaleDown) {
+    throw new UsageError('--detach and --duration shape a --scale-down session; without --scale-down the copy always runs detached until --ttl');
+  }
+  if (req.flags.detach && req.durationMs !== undefined) throw new UsageError('--duration ends a foreground session; it cannot be combined with --detach');
+  if (req.leaseSeconds < 3) throw new UsageError('--lease-duration must be at least 3s');
   if (req.flags.container && req.flags.command.length === 0) {
     throw new UsageError(`-c ${req.flags.container} needs a command after --, e.g. -c ${req.flags.container} -- sleep infinity`);
   }
@@ -95,33 +118,55 @@ export async function run(flags: CopyFlags): Promise<void> {
 async function copy(req: CopyRequest, progress: Progress): Promise<void> {
   const connection = loadConnection(req.flags);
   const cluster = new Cluster(connection);
-  const [resolved, user] = await Promise.all([
-    resolveTarget(cluster, req.target, connection.namespace),
-    cluster.whoAmI(),
-  ]);
+  try {
+    await copyWith(cluster, req, progress);
+  } finally {
+    cluster.close();
+  }
+}
+
+async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress): Promise<void> {
+  const namespace = cluster.connection.namespace;
+  const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.step(resolved.via);
   const owner = { user, host: hostname() };
+  // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
-  const plan = buildCopyJob({
-    target: resolved,
-    template: resolved.template,
-    claimTemplateNames: resolved.claimTemplateNames,
-    options: req.options,
-    owner,
-    now: new Date(),
-    suffix: randomSuffix(),
-    signature,
-  });
-  for (const warning of plan.warnings) process.stderr.write(`Warning: ${warning}\n`);
+  const now = new Date();
+  const suffix = randomSuffix();
+  const planCopy = (session?: CopySession, claimVolumes?: Record<string, string>) =>
+    buildCopyJob({
+      target: resolved,
+      template: resolved.template,
+      claimTemplateNames: resolved.claimTemplateNames,
+      options: { ...req.options, claimVolumes },
+      owner,
+      now,
+      suffix,
+      signature,
+      session,
+    });
+  // Planned once up front: a wrong container name fails here, before anything is written.
+  let plan = planCopy();
+  const jobName = plan.job.metadata!.name!;
+  const expiresAt = new Date(now.getTime() + req.options.ttlSeconds * 1000);
+
+  const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
+  if (scaleTarget) {
+    if (scaleTarget.note) progress.step(scaleTarget.note);
+    await checkScaleDownPolicy(cluster, scaleTarget);
+  }
 
   if (req.dryRun !== 'none') {
+    if (!scaleTarget) for (const warning of plan.warnings) warn(warning);
     const job = req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
     printJob(job, req.output, req.dryRun);
     return;
   }
 
+  const live = await collectStaleCopies(cluster, await listCopies(cluster, resolved.namespace), (line) => progress.step(line));
   if (!req.flags.new) {
-    const reused = await findReusableCopy(cluster, resolved, signature, user);
+    const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
       progress.done(`reusing copy pod ${reused.metadata?.name} of ${resolved.kind}/${resolved.name} (pass --new for a fresh one)`);
       printPod(reused, req.output, resolved.namespace);
@@ -129,56 +174,115 @@ async function copy(req: CopyRequest, progress: Progress): Promise<void> {
     }
   }
 
-  const job = await cluster.createJob(plan.job, false);
-  const jobName = job.metadata!.name!;
-  progress.step(`created job ${jobName}; waiting for its pod to be Running`);
-  const pod = await deleteCopyOnFailure(cluster, resolved.namespace, jobName, async () => {
-    const running = await waitForCopyPod(cluster, resolved.namespace, jobName, req.podRunningTimeoutMs, progress);
-    // Recorded on the Job so `status` needs a single list call to name the pod.
-    await cluster.annotateJob(resolved.namespace, jobName, { [CopyKeys.podName]: running.metadata!.name! });
-    return running;
+  if (!scaleTarget) {
+    for (const warning of plan.warnings) warn(warning);
+    const pod = await createAndWait(cluster, req, plan.job, progress, () => cluster.deleteJob(resolved.namespace, jobName));
+    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
+    printPod(pod, req.output, resolved.namespace);
+    return;
+  }
+
+  for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) warn(warning);
+  const leaseMs = req.leaseSeconds * 1000;
+  const hold: Hold = { session: newSessionId(), copyJob: jobName, user, host: owner.host, since: now, leaseExpires: new Date(Date.now() + leaseMs), original: 0 };
+  const session = new ScaleDownSession(cluster, scaleTarget, hold, leaseMs, progress);
+  const sessionRecord = (detached: boolean): CopySession => ({
+    id: hold.session,
+    scaledKind: scaleTarget.kind,
+    scaledName: scaleTarget.name,
+    detached,
+    leaseExpires: detached ? expiresAt : hold.leaseExpires,
   });
-  progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
+  const acquiring = session.acquire();
+  await untilInterrupted(acquiring, `scaling down ${session.kindName}`).catch(async (err) => {
+    // Interrupted mid-write: once the write settles, restore if it took the hold.
+    if (await acquiring.then(() => true, () => false)) await shielded(process.stderr, () => session.end());
+    throw err;
+  });
+  let pod: V1Pod;
+  try {
+    const claimVolumes = scaleTarget.kind === 'statefulset' ? await untilInterrupted(statefulSetClaims(cluster, scaleTarget, resolved.claimTemplateNames, progress), `waiting for ${session.kindName} to scale down`) : undefined;
+    plan = planCopy(sessionRecord(req.flags.detach), claimVolumes);
+    for (const warning of plan.warnings) warn(warning);
+    pod = await createAndWait(cluster, req, plan.job, progress, async () => undefined, () => session.jobExists());
+  } catch (err) {
+    await shielded(process.stderr, () => session.end());
+    throw err;
+  }
   printPod(pod, req.output, resolved.namespace);
+  if (req.flags.detach) {
+    await session.detach(expiresAt);
+    progress.done(`detached: ${session.kindName} stays scaled down until the copy expires (${expiresAt.toISOString()}) or "kubectl copy-target delete ${jobName}"`);
+    return;
+  }
+  progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
+  const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
+  progress.step(`session ended: ${reason}`);
+  await shielded(process.stderr, () => session.end());
+}
+
+function warn(message: string): void {
+  process.stderr.write(`Warning: ${message}\n`);
 }
 
 /**
- * Runs `work`; if it fails or the user interrupts it, the copy Job is deleted before the error
- * is reported, so no copy is left behind on any failure path.
+ * Creates the copy Job and waits for its pod to be Running. On any failure or interruption the
+ * Job is deleted (and `onFailure` runs) before the error is reported: no copy is left behind.
  */
-async function deleteCopyOnFailure<T>(cluster: Cluster, namespace: string, jobName: string, work: () => Promise<T>): Promise<T> {
-  let interrupted: ((signal: NodeJS.Signals) => void) | undefined;
-  const interruption = new Promise<never>((_, reject) => {
-    interrupted = (signal) => reject(new CliError(`interrupted by ${signal}; deleted the copy job ${jobName}`, ExitCode.interrupted));
-  });
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.once(s, interrupted!);
+async function createAndWait(
+  cluster: Cluster,
+  req: CopyRequest,
+  job: V1Job,
+  progress: Progress,
+  onFailure: () => Promise<unknown>,
+  onCreated?: () => void,
+): Promise<V1Pod> {
+  const namespace = job.metadata!.namespace!;
+  const jobName = job.metadata!.name!;
+  await cluster.createJob(job, false);
+  onCreated?.();
+  progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
-    return await Promise.race([work(), interruption]);
+    const pod = await untilInterrupted(waitForCopyPod(cluster, namespace, jobName, req.podRunningTimeoutMs, progress), 'waiting for the copy pod');
+    // Recorded on the Job so `status` needs a single list call to name the pod.
+    await cluster.annotateJob(namespace, jobName, { [CopyKeys.podName]: pod.metadata!.name! });
+    return pod;
   } catch (err) {
-    await cluster.deleteJob(namespace, jobName);
+    await shielded(process.stderr, async () => {
+      await cluster.deleteJob(namespace, jobName);
+      await onFailure();
+    });
     throw err;
-  } finally {
-    for (const s of signals) process.off(s, interrupted!);
   }
 }
 
+/**
+ * After a StatefulSet is scaled down, waits (watching) until its pods are gone, then names the
+ * ordinal-0 PVC of each claim template for the copy to mount.
+ */
+async function statefulSetClaims(cluster: Cluster, target: ScaleTarget, claimTemplates: string[], progress: Progress): Promise<Record<string, string>> {
+  if (claimTemplates.length === 0) return {};
+  const selector = Object.entries(target.object.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  progress.step(`waiting for the pods of statefulset/${target.name} to be gone before mounting its volumes`);
+  await waitForNoPods(cluster, target.namespace, selector, (pod) => pod.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === target.name) ?? false);
+  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${target.name}-0`]));
+}
+
 /** A live copy of the same target, made by the same user with the same options, still Running. */
-async function findReusableCopy(cluster: Cluster, target: ResolvedTarget, signature: string, user: string): Promise<V1Pod | undefined> {
-  const jobs = await cluster.listJobs(target.namespace, `${MANAGED_SELECTOR},${CopyKeys.signature}=${signature}`);
+async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: string, user: string): Promise<V1Pod | undefined> {
   const now = Date.now();
-  for (const job of jobs) {
-    const record = readCopyRecord(job.metadata ?? {});
-    if (!record?.podName || record.user !== user || job.metadata?.deletionTimestamp) continue;
+  for (const { job, record } of copies) {
+    if (record.signature !== signature || !record.podName || record.user !== user) continue;
     if (record.expiresAt.getTime() - now < 60_000 || isFinished(job)) continue;
-    const pod = await cluster.readPod(target.namespace, record.podName).catch(() => undefined);
+    // A foreground session deletes its copy when it ends: never hand that one out.
+    if (record.session && !record.session.detached) continue;
+    const pod = await cluster.find('pod', record.podName, job.metadata!.namespace!);
     if (pod && podState(pod).state === 'running') return pod;
   }
   return undefined;
 }
-
-const isFinished = (job: V1Job): boolean =>
-  (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 
 function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
   const name = pod.metadata!.name!;

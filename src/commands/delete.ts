@@ -3,6 +3,7 @@ import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
 import { parseTarget } from '../target/parse.js';
+import { removeCopy } from '../session/gc.js';
 import { listCopies, type Copy } from './copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
@@ -37,8 +38,10 @@ export async function run(flags: DeleteFlags): Promise<void> {
     return;
   }
   for (const copy of selected) {
-    await cluster.deleteJob(connection.namespace, copy.job.metadata!.name!);
+    // Deleting a --scale-down copy also restores its original (if the hold still names it).
+    const done = await removeCopy(cluster, copy);
     process.stdout.write(`${formatName('job.batch', copy.job.metadata!.name!)} deleted\n`);
+    if (copy.record.session) process.stderr.write(`${done}\n`);
   }
 }
 

@@ -3,7 +3,8 @@ import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
 import { parseOutputFormat } from '../render/output.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
-import { jobPhase, listCopies, type Copy } from './copies.js';
+import { staleCopyReason } from '../session/hold.js';
+import { isFinished, jobPhase, listCopies, type Copy } from './copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface StatusFlags extends GlobalFlags {
@@ -26,9 +27,9 @@ export async function run(flags: StatusFlags): Promise<void> {
   process.stdout.write(renderStatus(copies.map((c) => statusRow(c, now)), { wide: output === 'wide' }));
 }
 
-/** A copy whose Job finished or whose time ran out will not serve anyone any more. */
+/** A copy whose Job finished, whose time ran out or whose session stopped renewing (see gc). */
 const isStale = (c: Copy, now: Date): boolean =>
-  c.record.expiresAt <= now || ['Failed', 'Complete', 'Terminating'].includes(jobPhase(c.job));
+  staleCopyReason(c.record, isFinished(c.job), now) !== undefined || jobPhase(c.job) === 'Terminating';
 
 function statusRow(c: Copy, now: Date): StatusRow {
   return {

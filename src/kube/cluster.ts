@@ -1,25 +1,12 @@
-import {
-  AppsV1Api,
-  AuthenticationV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  VersionApi,
-  Watch,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node';
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
-import { isNotFound, toCliError } from './errors.js';
+import { isNotFound, statusCode, toCliError } from './errors.js';
+import { RestClient, type ContentType } from './rest.js';
 import type { V1Job, V1Pod } from './types.js';
 
-/** Recorded as the field manager of every write, so `kubectl get -o yaml --show-managed-fields` tells who wrote what. */
-const FIELD_MANAGER = 'kubectl-copy-target';
-
-/** Kinds `Cluster.read` knows how to fetch. */
-export type ReadableKind =
+/** Kinds `Cluster` reads and writes by name. */
+export type ResourceKind =
   | 'pod'
   | 'service'
   | 'deployment'
@@ -28,27 +15,54 @@ export type ReadableKind =
   | 'daemonset'
   | 'job'
   | 'cronjob'
-  | 'rollout';
+  | 'rollout'
+  | 'namespace'
+  | 'event'
+  | 'horizontalpodautoscaler'
+  | 'scaledobject';
 
-export const ROLLOUTS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
+/** API group/version and plural of each kind, so no discovery request is ever needed. */
+const RESOURCES: Record<ResourceKind, { prefix: string; plural: string; cluster?: boolean }> = {
+  pod: { prefix: '/api/v1', plural: 'pods' },
+  service: { prefix: '/api/v1', plural: 'services' },
+  event: { prefix: '/api/v1', plural: 'events' },
+  namespace: { prefix: '/api/v1', plural: 'namespaces', cluster: true },
+  deployment: { prefix: '/apis/apps/v1', plural: 'deployments' },
+  statefulset: { prefix: '/apis/apps/v1', plural: 'statefulsets' },
+  replicaset: { prefix: '/apis/apps/v1', plural: 'replicasets' },
+  daemonset: { prefix: '/apis/apps/v1', plural: 'daemonsets' },
+  job: { prefix: '/apis/batch/v1', plural: 'jobs' },
+  cronjob: { prefix: '/apis/batch/v1', plural: 'cronjobs' },
+  rollout: { prefix: '/apis/argoproj.io/v1alpha1', plural: 'rollouts' },
+  horizontalpodautoscaler: { prefix: '/apis/autoscaling/v2', plural: 'horizontalpodautoscalers' },
+  scaledobject: { prefix: '/apis/keda.sh/v1alpha1', plural: 'scaledobjects' },
+};
+
+/** Recorded as the field manager of every write, so managed fields tell who wrote what. */
+const FIELD_MANAGER = 'kubectl-copy-target';
+
+export function resourcePath(kind: ResourceKind, namespace: string | undefined, name?: string): string {
+  const r = RESOURCES[kind];
+  const scope = r.cluster || namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${r.prefix}${scope}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+const query = (params: Record<string, string | number | undefined>): string => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const text = q.toString();
+  return text ? `?${text}` : '';
+};
 
 /**
  * The one place that talks to the API server. Everything above it works with plain objects, so
  * the planning code stays pure and testable without a cluster.
  */
 export class Cluster {
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly batch: BatchV1Api;
-  readonly custom: CustomObjectsApi;
-  private readonly kubeConfig: KubeConfig;
+  private readonly rest: RestClient;
 
   constructor(readonly connection: Connection) {
-    this.kubeConfig = connection.kubeConfig;
-    this.core = this.kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = this.kubeConfig.makeApiClient(AppsV1Api);
-    this.batch = this.kubeConfig.makeApiClient(BatchV1Api);
-    this.custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.rest = new RestClient(connection.kubeConfig);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */
@@ -60,47 +74,55 @@ export class Cluster {
     }
   }
 
+  /** The raw request, for callers that handle specific status codes themselves (conflicts, 404). */
+  raw<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType): Promise<T> {
+    return this.rest.request<T>(method, path, body, contentType);
+  }
+
   serverVersion(): Promise<{ gitVersion: string; platform: string }> {
-    return this.call('get server version', () => this.kubeConfig.makeApiClient(VersionApi).getCode());
+    return this.call('get server version', () => this.rest.request('GET', '/version'));
   }
 
   /** The authenticated username as the server sees it (what kubectl auth whoami prints). */
   async whoAmI(): Promise<string> {
-    const review = await this.call('ask the server who you are', () =>
-      this.kubeConfig.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-      }),
-    );
-    return review.status?.userInfo?.username ?? this.connection.userName;
+    try {
+      const review = await this.rest.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      });
+      return review.status?.userInfo?.username ?? this.connection.userName;
+    } catch (err) {
+      // The server answered but would not say (old server, rare RBAC): use the kubeconfig's user name.
+      if (statusCode(err) !== undefined) return this.connection.userName;
+      throw toCliError(err, this.connection.server, 'ask the server who you are');
+    }
   }
 
   /**
-   * Reads one object of a kind we can copy from (or walk through). A 404 names the object and,
-   * when the namespace itself is missing, says that instead.
+   * Reads one object by kind and name. A 404 names the object and, when the namespace itself is
+   * missing, says that instead.
    */
-  async read(kind: ReadableKind, name: string, namespace: string): Promise<any> {
-    const ref = { name, namespace };
-    const requests: Record<ReadableKind, () => Promise<unknown>> = {
-      pod: () => this.core.readNamespacedPod(ref),
-      service: () => this.core.readNamespacedService(ref),
-      deployment: () => this.apps.readNamespacedDeployment(ref),
-      statefulset: () => this.apps.readNamespacedStatefulSet(ref),
-      replicaset: () => this.apps.readNamespacedReplicaSet(ref),
-      daemonset: () => this.apps.readNamespacedDaemonSet(ref),
-      job: () => this.batch.readNamespacedJob(ref),
-      cronjob: () => this.batch.readNamespacedCronJob(ref),
-      rollout: () => this.custom.getNamespacedCustomObject({ ...ref, ...ROLLOUTS }),
-    };
+  async read(kind: ResourceKind, name: string, namespace: string): Promise<any> {
     try {
-      return await requests[kind]();
+      return await this.rest.request('GET', resourcePath(kind, namespace, name));
     } catch (err) {
-      if (isNotFound(err)) throw await this.notFound(`${kind}/${name}`, namespace);
+      if (isNotFound(err) && kind !== 'namespace') throw await this.notFound(`${kind}/${name}`, namespace);
+      throw toCliError(err, this.connection.server, `get ${kind}/${name} in namespace ${namespace}`);
+    }
+  }
+
+  /** Reads an object, or undefined when it does not exist. */
+  async find(kind: ResourceKind, name: string, namespace: string): Promise<any | undefined> {
+    try {
+      return await this.rest.request('GET', resourcePath(kind, namespace, name));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
       throw toCliError(err, this.connection.server, `get ${kind}/${name} in namespace ${namespace}`);
     }
   }
 
   private async notFound(object: string, namespace: string): Promise<CliError> {
-    const nsExists = await this.core.readNamespace({ name: namespace }).then(
+    const nsExists = await this.rest.request('GET', resourcePath('namespace', undefined, namespace)).then(
       () => true,
       (err: unknown) => !isNotFound(err), // cannot tell (e.g. forbidden): assume it exists
     );
@@ -109,23 +131,54 @@ export class Cluster {
       : new CliError(`namespace ${namespace} not found; check -n or your context's namespace`);
   }
 
+  /**
+   * Lists objects matching a label selector in one namespace or all (undefined): one server-side
+   * filtered call per page of 500.
+   */
+  async list(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
+    const where = namespace ? `namespace ${namespace}` : 'all namespaces';
+    const items: any[] = [];
+    let token: string | undefined;
+    do {
+      const path = resourcePath(kind, namespace) + query({ labelSelector, fieldSelector, limit: 500, continue: token });
+      const page = await this.call(`list ${RESOURCES[kind].plural} in ${where}`, () => this.rest.request('GET', path));
+      items.push(...page.items);
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  listJobs(namespace: string | undefined, labelSelector: string): Promise<V1Job[]> {
+    return this.list('job', namespace, labelSelector);
+  }
+
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    return this.call(`list pods in namespace ${namespace}`, async () =>
-      (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
-    );
+    return this.list('pod', namespace, labelSelector);
+  }
+
+  /** Pods and the list's resourceVersion, to watch from exactly that point on. */
+  listPodsForWatch(namespace: string, labelSelector: string): Promise<{ items: V1Pod[]; resourceVersion: string }> {
+    const path = resourcePath('pod', namespace) + query({ labelSelector });
+    return this.call(`list pods in namespace ${namespace}`, async () => {
+      const list = await this.rest.request('GET', path);
+      return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+    });
+  }
+
+  readPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.read('pod', name, namespace);
   }
 
   createJob(job: V1Job, dryRun: boolean): Promise<V1Job> {
     const ns = job.metadata?.namespace ?? this.connection.namespace;
-    return this.call(`create job ${job.metadata?.name} in namespace ${ns}`, () =>
-      this.batch.createNamespacedJob({ namespace: ns, body: job, dryRun: dryRun ? 'All' : undefined, fieldManager: FIELD_MANAGER }),
-    );
+    const path = resourcePath('job', ns) + query({ fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined });
+    return this.call(`create job ${job.metadata?.name} in namespace ${ns}`, () => this.rest.request('POST', path, job));
   }
 
   /** Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does). */
   async deleteJob(namespace: string, name: string): Promise<void> {
     try {
-      await this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+      await this.rest.request('DELETE', resourcePath('job', namespace, name) + query({ propagationPolicy: 'Background' }));
     } catch (err) {
       if (isNotFound(err)) return; // already gone: the goal is reached
       throw toCliError(err, this.connection.server, `delete job ${name} in namespace ${namespace}`);
@@ -135,47 +188,34 @@ export class Cluster {
   /** Merge-patches annotations onto a Job. */
   annotateJob(namespace: string, name: string, annotations: Record<string, string | null>): Promise<V1Job> {
     return this.call(`annotate job ${name} in namespace ${namespace}`, () =>
-      this.batch.patchNamespacedJob(
-        { name, namespace, body: { metadata: { annotations } }, fieldManager: FIELD_MANAGER },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
+      this.patch('job', namespace, name, { metadata: { annotations } }, 'application/merge-patch+json'),
     );
   }
 
-  /**
-   * Lists Jobs matching a label selector in one namespace or all (undefined), one server-side
-   * filtered call per page of 500.
-   */
-  async listJobs(namespace: string | undefined, labelSelector: string): Promise<V1Job[]> {
-    const where = namespace ? `namespace ${namespace}` : 'all namespaces';
-    const jobs: V1Job[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(`list jobs in ${where}`, () =>
-        namespace
-          ? this.batch.listNamespacedJob({ namespace, labelSelector, limit: 500, _continue: token })
-          : this.batch.listJobForAllNamespaces({ labelSelector, limit: 500, _continue: token }),
-      );
-      jobs.push(...page.items);
-      token = page.metadata?._continue || undefined;
-    } while (token);
-    return jobs;
+  /** A raw PATCH (callers handle 409/422 themselves where they mean something). */
+  patch(kind: ResourceKind, namespace: string, name: string, body: unknown, contentType: ContentType): Promise<any> {
+    return this.rest.request('PATCH', resourcePath(kind, namespace, name) + query({ fieldManager: FIELD_MANAGER }), body, contentType);
   }
 
-  readPod(namespace: string, name: string): Promise<V1Pod> {
-    return this.call(`get pod ${name} in namespace ${namespace}`, () => this.core.readNamespacedPod({ name, namespace }));
+  create(kind: ResourceKind, namespace: string, body: unknown): Promise<any> {
+    return this.rest.request('POST', resourcePath(kind, namespace) + query({ fieldManager: FIELD_MANAGER }), body);
   }
 
   /** Starts a watch; returns a function that stops it. */
   async watch(
     path: string,
-    query: Record<string, string | number | boolean | undefined>,
+    params: Record<string, string | number | boolean | undefined>,
     onEvent: (type: string, object: any) => void,
     onDone: (err: unknown) => void,
   ): Promise<() => void> {
     const controller = await this.call(`watch ${path}`, () =>
-      new Watch(this.kubeConfig).watch(path, query, onEvent, onDone),
+      new Watch(this.connection.kubeConfig).watch(path, params, onEvent, onDone),
     );
     return () => controller.abort();
+  }
+
+  /** Lets the process exit without waiting for idle keep-alive sockets. */
+  close(): void {
+    this.rest.close();
   }
 }

@@ -1,6 +1,14 @@
 import { UsageError } from '../errors.js';
 import type { V1Container, V1Job, V1PodSpec, V1PodTemplateSpec } from '../kube/types.js';
-import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, isControllerGeneratedLabel, isValidLabelValue } from './labels.js';
+import {
+  CopyKeys,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  isControllerGeneratedLabel,
+  isValidLabelValue,
+  sessionAnnotations,
+  type CopySession,
+} from './labels.js';
 import { copyJobName } from './naming.js';
 import type { TargetKind } from './target-kind.js';
 
@@ -34,6 +42,8 @@ export interface CopyPlanInput {
   suffix: string;
   /** From signature.ts, recorded on the Job so the same request reuses a live copy. */
   signature: string;
+  /** With --scale-down: the session that holds the original while this copy lives. */
+  session?: CopySession;
 }
 
 export interface CopyPlan {
@@ -105,6 +115,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
         [CopyKeys.createdAt]: now.toISOString(),
         [CopyKeys.expiresAt]: expiresAt.toISOString(),
         [CopyKeys.signature]: input.signature,
+        ...(input.session && sessionAnnotations(input.session)),
       },
     },
     spec: {
@@ -171,13 +182,12 @@ function findContainer(spec: V1PodSpec, name: string, purpose: string, targetRef
   return found;
 }
 
+/** As kubectl debug: '*' sets every app container, and a named override wins over '*' whatever the flag order. */
 function setImages(spec: V1PodSpec, images: Record<string, string>, targetRef: string): void {
+  const all = images[ALL_CONTAINERS];
+  if (all !== undefined) for (const container of spec.containers) container.image = all;
   for (const [name, image] of Object.entries(images)) {
-    if (name === ALL_CONTAINERS) {
-      for (const container of spec.containers) container.image = image;
-    } else {
-      findContainer(spec, name, `set image of "${name}"`, targetRef).image = image;
-    }
+    if (name !== ALL_CONTAINERS) findContainer(spec, name, `set image of "${name}"`, targetRef).image = image;
   }
 }
 

@@ -19,6 +19,12 @@ export const CopyKeys = {
   expiresAt: `${KEY_PREFIX}/expires-at`,
   signature: `${KEY_PREFIX}/signature`,
   podName: `${KEY_PREFIX}/pod-name`,
+  /** Scale-down sessions: which session holds which workload for this copy, and until when. */
+  session: `${KEY_PREFIX}/session`,
+  scaledKind: `${KEY_PREFIX}/scaled-kind`,
+  scaledName: `${KEY_PREFIX}/scaled-name`,
+  detached: `${KEY_PREFIX}/detached`,
+  leaseExpires: `${KEY_PREFIX}/lease-expires`,
   /** Pod label marking a copy pod. */
   copy: `${KEY_PREFIX}/copy`,
 } as const;
@@ -59,6 +65,18 @@ export interface CopyRecord {
   expiresAt: Date;
   signature?: string;
   podName?: string;
+  /** Present on copies made with --scale-down. */
+  session?: CopySession;
+}
+
+/** The scale-down session a copy belongs to. */
+export interface CopySession {
+  id: string;
+  scaledKind: string;
+  scaledName: string;
+  /** Detached copies live until --ttl; foreground ones only while their CLI renews the lease. */
+  detached: boolean;
+  leaseExpires: Date;
 }
 
 /** Decodes a copy Job's metadata; undefined when the object is not a copy made by this plugin. */
@@ -90,7 +108,29 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | undefined {
   if (signature) record.signature = signature;
   const podName = annotations[CopyKeys.podName];
   if (podName) record.podName = podName;
+  const session = annotations[CopyKeys.session];
+  const leaseExpires = parseDate(annotations[CopyKeys.leaseExpires]);
+  if (session && leaseExpires) {
+    record.session = {
+      id: session,
+      scaledKind: annotations[CopyKeys.scaledKind] ?? '',
+      scaledName: annotations[CopyKeys.scaledName] ?? '',
+      detached: annotations[CopyKeys.detached] === 'true',
+      leaseExpires,
+    };
+  }
   return record;
+}
+
+/** The annotations that record a copy's scale-down session. */
+export function sessionAnnotations(session: CopySession): Record<string, string> {
+  return {
+    [CopyKeys.session]: session.id,
+    [CopyKeys.scaledKind]: session.scaledKind,
+    [CopyKeys.scaledName]: session.scaledName,
+    [CopyKeys.detached]: String(session.detached),
+    [CopyKeys.leaseExpires]: session.leaseExpires.toISOString(),
+  };
 }
 
 function isTargetKind(value: string | undefined): value is TargetKind {

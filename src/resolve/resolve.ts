@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import type { Cluster, ReadableKind } from '../kube/cluster.js';
+import type { Cluster, ResourceKind } from '../kube/cluster.js';
 import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import type { TargetKind } from '../plan/target-kind.js';
@@ -71,15 +71,19 @@ async function resolveService(cluster: Cluster, name: string, namespace: string)
   // Prefer a pod that is not itself a copy, so following a service never copies a copy.
   const pod = pods.find((p) => !isCopyPod(p)) ?? pods[0];
   if (!pod) throw new CliError(`service/${name} selects no pods (selector ${labelSelector}); is the workload scaled to zero?`);
-  const top = await topController(cluster, pod, namespace);
-  const resolved = await fromObject(cluster, top.kind, top.object, namespace);
+  let top = await topController(cluster, { kind: 'pod', object: pod }, namespace);
+  // A workload kind we cannot copy from (a DaemonSet, say): copy the pod itself.
+  if (!COPYABLE_KINDS.has(top.kind)) top = { kind: 'pod', object: pod };
+  const resolved = await fromObject(cluster, top.kind as ResolvedTarget['kind'], top.object, namespace);
   return { ...resolved, via: `service/${name} selects pods of ${top.kind}/${resolved.name}` };
 }
+
+const COPYABLE_KINDS = new Set<ResourceKind>(['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob']);
 
 const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
 
 /** The kinds an owner chain may pass through, keyed by ownerReference apiVersion/kind. */
-const OWNER_KINDS: Record<string, ReadableKind> = {
+const OWNER_KINDS: Record<string, ResourceKind> = {
   'apps/v1/ReplicaSet': 'replicaset',
   'apps/v1/Deployment': 'deployment',
   'apps/v1/StatefulSet': 'statefulset',
@@ -90,17 +94,17 @@ const OWNER_KINDS: Record<string, ReadableKind> = {
 };
 
 export interface Controller {
-  kind: ReadableKind;
+  kind: ResourceKind;
   object: any;
 }
 
 /**
- * Walks controller ownerReferences up from a pod (Pod -> ReplicaSet -> Deployment/Rollout,
+ * Walks controller ownerReferences up from an object (Pod -> ReplicaSet -> Deployment/Rollout,
  * Pod -> Job -> CronJob, Pod -> StatefulSet) and returns the topmost object of a kind we know.
- * A bare pod is its own top.
+ * An object without a known controller is its own top.
  */
-export async function topController(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Controller & { kind: any }> {
-  let current: Controller = { kind: 'pod', object: pod };
+export async function topController(cluster: Cluster, start: Controller, namespace: string): Promise<Controller> {
+  let current = start;
   for (;;) {
     const owner = controllerRef(current.object.metadata);
     const kind = owner && OWNER_KINDS[`${owner.apiVersion}/${owner.kind}`];

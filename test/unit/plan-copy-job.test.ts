@@ -72,6 +72,8 @@ describe('buildCopyJob: the Job', () => {
       [CopyKeys.targetKind]: 'deployment',
       [CopyKeys.targetName]: 'web',
       [CopyKeys.scaleDown]: 'true',
+      // Also a label, so finding a reusable copy is one server-side filtered list.
+      [CopyKeys.signature]: 'abcdef0123456789',
     });
     expect(job.metadata!.annotations).toEqual({
       [CopyKeys.targetKind]: 'deployment',
@@ -229,6 +231,13 @@ describe('buildCopyJob: set image', () => {
     const spec = buildCopyJob(input({}, { setImages: { '*': 'busybox:1.36' } })).job.spec!.template.spec!;
     expect(spec.containers.map((c) => c.image)).toEqual(['busybox:1.36', 'busybox:1.36']);
     expect(spec.initContainers!.map((c) => c.image)).toEqual(['migrate:1', 'envoy:1']);
+  });
+
+  it("lets a named image win over '*' whatever the flag order, as kubectl debug does", () => {
+    for (const setImages of [{ metrics: 'exporter:2', '*': 'busybox:1.36' }, { '*': 'busybox:1.36', metrics: 'exporter:2' }]) {
+      const spec = buildCopyJob(input({}, { setImages })).job.spec!.template.spec!;
+      expect(spec.containers.map((c) => c.image)).toEqual(['busybox:1.36', 'exporter:2']);
+    }
   });
 
   it('rejects an unknown container', () => {

@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import type { Cluster } from '../kube/cluster.js';
+import type { ScaleTarget } from '../resolve/scale-target.js';
+
+const API_VERSIONS: Record<string, { apiVersion: string; kind: string }> = {
+  deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
+  statefulset: { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  replicaset: { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
+  job: { apiVersion: 'batch/v1', kind: 'Job' },
+  cronjob: { apiVersion: 'batch/v1', kind: 'CronJob' },
+  rollout: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' },
+};
+
+/**
+ * Records a Kubernetes Event on the workload, so `kubectl describe` tells teammates who scaled it
+ * down and when it came back. Best effort: a user who may scale but not create events still works.
+ */
+export async function recordEvent(cluster: Cluster, target: ScaleTarget, reason: string, message: string): Promise<boolean> {
+  const now = new Date().toISOString();
+  const event = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${target.name}.copy-target-`, namespace: target.namespace },
+    involvedObject: { ...API_VERSIONS[target.kind], name: target.name, namespace: target.namespace, uid: target.object.metadata?.uid },
+    reason,
+    message,
+    type: 'Normal',
+    source: { component: 'kubectl-copy-target', host: hostname() },
+    reportingComponent: 'kubectl-copy-target',
+    reportingInstance: hostname(),
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
+  return cluster.create('event', target.namespace, event).then(
+    () => true,
+    () => false,
+  );
+}

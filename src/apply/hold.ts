@@ -1,0 +1,121 @@
+import { CliError, ExitCode } from '../errors.js';
+import type { Cluster } from '../kube/cluster.js';
+import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/errors.js';
+import type { ScaleTarget } from '../resolve/scale-target.js';
+import {
+  HoldKeys,
+  SCALE_DOWN_FORBIDDEN,
+  currentScale,
+  describeHolder,
+  readHold,
+  releasePatch,
+  renewPatch,
+  staleReason,
+  suspends,
+  withHoldTaken,
+  type Hold,
+  type ScalableKind,
+} from '../session/hold.js';
+
+const MAX_ATTEMPTS = 10;
+
+export interface Acquired {
+  /** The stale hold we took over (and whose copy we deleted), if any. */
+  tookOver?: { hold: Hold; reason: string };
+}
+
+/**
+ * Takes the scale-down lock: ONE conditional write (merge patch carrying the resourceVersion we
+ * read) that sets our annotations and zero replicas together. A 409 means someone wrote first:
+ * re-read and decide again, so two racers can never both win.
+ */
+export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: Hold, now: () => Date): Promise<Acquired> {
+  const kindName = `${target.kind}/${target.name}`;
+  let object = target.object;
+  let tookOver: Acquired['tookOver'];
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) object = await cluster.read(target.kind, target.name, target.namespace);
+    const existing = readHold(object.metadata);
+    if (existing && existing.session !== hold.session) {
+      const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
+      const reason = staleReason(existing, now(), jobExists);
+      if (!reason) {
+        throw new CliError(
+          `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
+          ExitCode.held,
+        );
+      }
+      // The workload is still at the stale session's zero: its recorded original is the one to restore.
+      hold.original = existing.original;
+      tookOver = { hold: existing, reason };
+    } else {
+      hold.original = currentScale(target.kind, object);
+    }
+    const next = withHoldTaken(target.kind, object, hold);
+    const body = {
+      metadata: { resourceVersion: object.metadata.resourceVersion, annotations: next.metadata.annotations, labels: { [HoldKeys.held]: 'true' } },
+      spec: suspends(target.kind) ? { suspend: true } : { replicas: 0 },
+    };
+    try {
+      target.object = await cluster.patch(target.kind, target.namespace, target.name, body, 'application/merge-patch+json');
+      if (tookOver) await cluster.deleteJob(target.namespace, tookOver.hold.copyJob);
+      return { tookOver };
+    } catch (err) {
+      if (isConflict(err)) continue;
+      throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
+    }
+  }
+  throw new CliError(`${kindName} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
+}
+
+/** Renews the lease, only while the hold still names this session. False when the hold is lost. */
+export async function renewHold(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string, leaseExpires: Date): Promise<boolean> {
+  try {
+    await cluster.patch(kind, namespace, name, renewPatch(session, leaseExpires), 'application/json-patch+json');
+    return true;
+  } catch (err) {
+    if (isFailedPatchTest(err) || isNotFound(err)) return false;
+    throw toCliError(err, cluster.connection.server, `renew the scale-down lease on ${kind}/${name}`);
+  }
+}
+
+export interface Released {
+  /** False when the hold no longer named this session (someone took it over), so we left it alone. */
+  restored: boolean;
+  warning?: string;
+}
+
+/**
+ * Restores the original scale and removes our annotations, with a conditional write (JSON patch
+ * whose first op tests that the annotations still name this session). Someone else's later
+ * change of the scale wins over our restore (see releasePatch).
+ */
+export async function releaseHold(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string): Promise<Released> {
+  const kindName = `${kind}/${name}`;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const object = await cluster.find(kind, name, namespace);
+    const hold = object && readHold(object.metadata);
+    if (!hold || hold.session !== session) return { restored: false };
+    const { patch, warning } = releasePatch(kind, object, hold, kindName);
+    try {
+      await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
+      return { restored: true, warning };
+    } catch (err) {
+      if (isFailedPatchTest(err) || isConflict(err)) continue;
+      throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
+    }
+  }
+  throw new CliError(`${kindName} kept changing while restoring it (${MAX_ATTEMPTS} conflicts); run "kubectl copy-target gc -n ${namespace}"`);
+}
+
+/** Refuses --scale-down where the team said so, on the workload or its namespace. */
+export async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget): Promise<void> {
+  const kindName = `${target.kind}/${target.name}`;
+  if (target.object.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
+    throw new CliError(`${kindName} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy it without --scale-down`);
+  }
+  const namespace = await cluster.find('namespace', target.namespace, target.namespace).catch(() => undefined);
+  if (namespace?.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
+    throw new CliError(`namespace ${target.namespace} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy ${kindName} without --scale-down`);
+  }
+}

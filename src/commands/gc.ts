@@ -1,0 +1,24 @@
+import { Cluster } from '../kube/cluster.js';
+import { loadConnection } from '../kube/config.js';
+import { collectGarbage } from '../session/gc.js';
+import type { GlobalFlags } from './global-flags.js';
+
+export interface GcFlags extends GlobalFlags {
+  allNamespaces: boolean;
+}
+
+/** `kubectl copy-target gc`: what crashed sessions left behind, restored and deleted. */
+export async function run(flags: GcFlags): Promise<void> {
+  const connection = loadConnection(flags);
+  const cluster = new Cluster(connection);
+  let actions = 0;
+  try {
+    await collectGarbage(cluster, flags.allNamespaces ? undefined : connection.namespace, (line) => {
+      actions++;
+      process.stdout.write(`${line.replace(/^gc: /, '')}\n`);
+    });
+  } finally {
+    cluster.close();
+  }
+  if (actions === 0) process.stderr.write('Nothing to collect\n');
+}

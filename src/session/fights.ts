@@ -1,0 +1,34 @@
+/**
+ * Things that will fight a scale-down: autoscalers that scale the workload back up, and GitOps
+ * tools that sync replicas back to what is in git. Pure: objects in, warnings out.
+ */
+const GITOPS_MARKERS: Array<{ key: string; where: 'labels' | 'annotations'; tool: string }> = [
+  { key: 'argocd.argoproj.io/tracking-id', where: 'annotations', tool: 'Argo CD' },
+  { key: 'argocd.argoproj.io/instance', where: 'labels', tool: 'Argo CD' },
+  { key: 'kustomize.toolkit.fluxcd.io/name', where: 'labels', tool: 'Flux' },
+  { key: 'helm.toolkit.fluxcd.io/name', where: 'labels', tool: 'Flux' },
+];
+
+interface Ref {
+  kind?: string;
+  name?: string;
+  apiVersion?: string;
+}
+
+export function fightWarnings(kindName: string, workload: any, hpas: any[], scaledObjects: any[]): string[] {
+  const [kind, name] = kindName.split('/') as [string, string];
+  const targets = (ref: Ref | undefined) => ref?.name === name && ref.kind?.toLowerCase() === kind;
+  const warnings: string[] = [];
+  for (const hpa of hpas.filter((h) => targets(h.spec?.scaleTargetRef))) {
+    warnings.push(`HorizontalPodAutoscaler ${hpa.metadata.name} targets ${kindName} and may scale it back up while the copy runs`);
+  }
+  for (const so of scaledObjects.filter((s) => targets({ kind: 'deployment', ...s.spec?.scaleTargetRef }))) {
+    warnings.push(`KEDA ScaledObject ${so.metadata.name} targets ${kindName} and may scale it back up while the copy runs`);
+  }
+  for (const marker of GITOPS_MARKERS) {
+    if (workload.metadata?.[marker.where]?.[marker.key] !== undefined) {
+      warnings.push(`${kindName} is managed by ${marker.tool} (${marker.key}); a sync with self-heal may restore its replicas`);
+    }
+  }
+  return warnings;
+}

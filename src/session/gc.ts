@@ -1,0 +1,65 @@
+import { releaseHold } from '../apply/hold.js';
+import { isFinished, listCopies, type Copy } from '../commands/copies.js';
+import type { Cluster } from '../kube/cluster.js';
+import { readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys, type ScalableKind } from './hold.js';
+
+/** Deletes one copy and, if it holds a scale-down, restores the original. Returns what was done. */
+export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> {
+  const ns = copy.job.metadata!.namespace!;
+  const jobName = copy.job.metadata!.name!;
+  await cluster.deleteJob(ns, jobName);
+  const session = copy.record.session;
+  if (!session) return `deleted copy job ${jobName}`;
+  const kind = session.scaledKind as ScalableKind;
+  const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id);
+  const restored = released.restored ? `restored ${kind}/${session.scaledName}` : `${kind}/${session.scaledName} was no longer held by it`;
+  return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
+}
+
+/**
+ * The cheap pass every command makes over the copies it already listed: stale copies (expired,
+ * finished, or whose session stopped renewing) are deleted and their originals restored.
+ * Returns the copies that are still live.
+ */
+export async function collectStaleCopies(cluster: Cluster, copies: Copy[], report: (line: string) => void): Promise<Copy[]> {
+  const now = new Date();
+  const live: Copy[] = [];
+  for (const copy of copies) {
+    const reason = staleCopyReason(copy.record, isFinished(copy.job), now);
+    if (!reason || copy.job.metadata?.deletionTimestamp) {
+      if (!copy.job.metadata?.deletionTimestamp) live.push(copy);
+      continue;
+    }
+    report(`gc: copy job ${copy.job.metadata!.name} is stale (${reason}): ${await removeCopy(cluster, copy)}`);
+  }
+  return live;
+}
+
+/**
+ * The full pass (`kubectl copy-target gc`): the cheap pass over every copy, then every workload
+ * still labelled as held whose hold is stale (lease expired, or its copy is gone) is restored.
+ */
+export async function collectGarbage(cluster: Cluster, namespace: string | undefined, report: (line: string) => void): Promise<void> {
+  await collectStaleCopies(cluster, await listCopies(cluster, namespace), report);
+  const now = new Date();
+  for (const kind of SCALABLE_KINDS) {
+    const held = await cluster.list(kind, namespace, `${HoldKeys.held}=true`).catch((err: unknown) => {
+      if (kind === 'rollout') return []; // no Rollouts CRD in this cluster
+      throw err;
+    });
+    for (const object of held) {
+      const hold = readHold(object.metadata);
+      const ns = object.metadata.namespace as string;
+      const name = object.metadata.name as string;
+      if (!hold) continue;
+      const jobExists = (await cluster.find('job', hold.copyJob, ns)) !== undefined;
+      const reason = staleReason(hold, now, jobExists);
+      if (!reason) continue;
+      if (jobExists) await cluster.deleteJob(ns, hold.copyJob);
+      const released = await releaseHold(cluster, kind, ns, name, hold.session);
+      report(
+        `gc: hold on ${kind}/${name} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
+      );
+    }
+  }
+}

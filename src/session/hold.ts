@@ -1,0 +1,166 @@
+import { KEY_PREFIX, type CopyRecord } from '../plan/labels.js';
+
+/**
+ * The scale-down lock, recorded on the held workload itself. Pure: decoding, deciding and the
+ * exact edits to make; the writes happen in src/apply/hold.ts.
+ */
+export const HoldKeys = {
+  session: `${KEY_PREFIX}/hold-session`,
+  copyJob: `${KEY_PREFIX}/hold-copy-job`,
+  user: `${KEY_PREFIX}/hold-user`,
+  host: `${KEY_PREFIX}/hold-host`,
+  since: `${KEY_PREFIX}/hold-since`,
+  leaseExpires: `${KEY_PREFIX}/hold-lease-expires`,
+  /** Replica count before the hold, or the previous spec.suspend ("true"/"false") for Jobs and CronJobs. */
+  original: `${KEY_PREFIX}/hold-original`,
+  /** Label, so gc finds held workloads with a server-side selector. */
+  held: `${KEY_PREFIX}/held`,
+  /** Team policy on a workload or namespace: "forbidden" refuses --scale-down. */
+  policy: `${KEY_PREFIX}/scale-down`,
+} as const;
+
+export const SCALE_DOWN_FORBIDDEN = 'forbidden';
+
+/** The kinds that can be held, and how: replicas to 0, or spec.suspend. */
+export type ScalableKind = 'deployment' | 'statefulset' | 'replicaset' | 'rollout' | 'job' | 'cronjob';
+export const SCALABLE_KINDS: readonly ScalableKind[] = ['deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'];
+export const suspends = (kind: ScalableKind): boolean => kind === 'job' || kind === 'cronjob';
+
+export interface Hold {
+  session: string;
+  copyJob: string;
+  user: string;
+  host: string;
+  since: Date;
+  leaseExpires: Date;
+  /** A replica count, or a suspend value. */
+  original: number | boolean;
+}
+
+/** A copy Job that does not exist yet is not proof of a dead session for this long after `since`. */
+export const JOB_CREATION_GRACE_MS = 60_000;
+
+interface Meta {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export function readHold(meta: Meta | undefined): Hold | undefined {
+  const a = meta?.annotations ?? {};
+  const session = a[HoldKeys.session];
+  if (!session) return undefined;
+  const rawOriginal = a[HoldKeys.original] ?? '';
+  const original = rawOriginal === 'true' ? true : rawOriginal === 'false' ? false : Number.parseInt(rawOriginal, 10);
+  return {
+    session,
+    copyJob: a[HoldKeys.copyJob] ?? '',
+    user: a[HoldKeys.user] ?? '',
+    host: a[HoldKeys.host] ?? '',
+    since: new Date(a[HoldKeys.since] ?? 0),
+    leaseExpires: new Date(a[HoldKeys.leaseExpires] ?? 0),
+    // An unreadable count restores to 1 rather than leaving the workload at zero.
+    original: typeof original === 'number' && Number.isNaN(original) ? 1 : original,
+  };
+}
+
+export function holdAnnotations(hold: Hold): Record<string, string> {
+  return {
+    [HoldKeys.session]: hold.session,
+    [HoldKeys.copyJob]: hold.copyJob,
+    [HoldKeys.user]: hold.user,
+    [HoldKeys.host]: hold.host,
+    [HoldKeys.since]: hold.since.toISOString(),
+    [HoldKeys.leaseExpires]: hold.leaseExpires.toISOString(),
+    [HoldKeys.original]: String(hold.original),
+  };
+}
+
+/** Why a hold no longer protects anyone, or undefined while it is live. */
+export function staleReason(hold: Hold, now: Date, copyJobExists: boolean): string | undefined {
+  if (hold.leaseExpires <= now) return `its lease expired at ${hold.leaseExpires.toISOString()}`;
+  if (!copyJobExists && now.getTime() - hold.since.getTime() > JOB_CREATION_GRACE_MS) return `its copy job ${hold.copyJob} is gone`;
+  return undefined;
+}
+
+export function describeHolder(hold: Hold, kindName: string): string {
+  return `${kindName} is already scaled down by ${hold.user || 'someone'} on ${hold.host || 'an unknown host'} since ${hold.since.toISOString()} (copy job ${hold.copyJob}, session ${hold.session})`;
+}
+
+/** The workload's current scale value: replicas (default 1, as the API defaults it) or suspend. */
+export function currentScale(kind: ScalableKind, object: any): number | boolean {
+  return suspends(kind) ? Boolean(object.spec?.suspend) : (object.spec?.replicas ?? 1);
+}
+
+/**
+ * The workload with our hold taken: annotations and label set, scaled to zero (or suspended), in
+ * one object so it is written in one conditional write. A stale hold being taken over keeps its
+ * recorded original, since the workload is still at the stale session's zero.
+ */
+export function withHoldTaken(kind: ScalableKind, object: any, hold: Hold): any {
+  const next = structuredClone(object);
+  next.metadata.annotations = { ...next.metadata.annotations, ...holdAnnotations(hold) };
+  next.metadata.labels = { ...next.metadata.labels, [HoldKeys.held]: 'true' };
+  if (suspends(kind)) next.spec.suspend = true;
+  else next.spec.replicas = 0;
+  return next;
+}
+
+export interface Release {
+  /** JSON patch ops: applied only while the hold still names the session (a `test` op first). */
+  patch: Array<{ op: string; path: string; value?: unknown }>;
+  /** Set when someone changed the scale during the hold: we leave it alone and say so. */
+  warning?: string;
+}
+
+const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Restoring: the original scale comes back only if the workload is still at our zero (or still
+ * suspended). If someone scaled or resumed it meanwhile, their value wins: we only remove our
+ * annotations and warn.
+ */
+export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindName: string): Release {
+  const annotations = object.metadata?.annotations ?? {};
+  const patch: Release['patch'] = [{ op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: hold.session }];
+  const current = currentScale(kind, object);
+  const untouched = suspends(kind) ? current === true : current === 0;
+  let warning: string | undefined;
+  if (untouched) {
+    patch.push({ op: 'test', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: current });
+    patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: hold.original });
+  } else {
+    warning = suspends(kind)
+      ? `${kindName} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`
+      : `${kindName} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
+  }
+  for (const key of Object.values(HoldKeys)) {
+    if (key !== HoldKeys.held && key !== HoldKeys.policy && key in annotations) {
+      patch.push({ op: 'remove', path: `/metadata/annotations/${pointer(key)}` });
+    }
+  }
+  if (object.metadata?.labels?.[HoldKeys.held] !== undefined) {
+    patch.push({ op: 'remove', path: `/metadata/labels/${pointer(HoldKeys.held)}` });
+  }
+  return { patch, warning };
+}
+
+/** JSON patch that renews the lease, only while the hold still names the session. */
+export function renewPatch(session: string, leaseExpires: Date): Release['patch'] {
+  return [
+    { op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: session },
+    { op: 'replace', path: `/metadata/annotations/${pointer(HoldKeys.leaseExpires)}`, value: leaseExpires.toISOString() },
+  ];
+}
+
+/**
+ * Why a copy no longer serves anyone, or undefined while it does: its time ran out, its Job
+ * finished, or (foreground --scale-down) its CLI stopped renewing the lease, e.g. after kill -9.
+ */
+export function staleCopyReason(record: CopyRecord, finished: boolean, now: Date): string | undefined {
+  if (record.expiresAt <= now) return `it expired at ${record.expiresAt.toISOString()}`;
+  if (finished) return 'its job finished';
+  if (record.session && !record.session.detached && record.session.leaseExpires <= now) {
+    return `its session stopped renewing the lease at ${record.session.leaseExpires.toISOString()}`;
+  }
+  return undefined;
+}

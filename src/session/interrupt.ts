@@ -1,0 +1,41 @@
+import { CliError, ExitCode } from '../errors.js';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Rejects with an "interrupted" CliError when Ctrl-C, SIGTERM or SIGHUP arrives while `work` runs. */
+export async function untilInterrupted<T>(work: Promise<T>, what: string): Promise<T> {
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    onSignal = (signal) => reject(new CliError(`interrupted by ${signal} while ${what}`, ExitCode.interrupted));
+  });
+  for (const s of SIGNALS) process.once(s, onSignal!);
+  try {
+    return await Promise.race([work, interrupted]);
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal!);
+  }
+}
+
+/** Resolves with the signal's name when one arrives; the returned function stops listening. */
+export function nextSignal(): { signal: Promise<NodeJS.Signals>; stop: () => void } {
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  for (const s of SIGNALS) process.once(s, onSignal!);
+  return { signal, stop: () => SIGNALS.forEach((s) => process.off(s, onSignal!)) };
+}
+
+/**
+ * Runs cleanup that must finish (restoring a workload) with signals swallowed, so an impatient
+ * second Ctrl-C cannot leave the workload scaled down.
+ */
+export async function shielded<T>(stderr: NodeJS.WritableStream, cleanup: () => Promise<T>): Promise<T> {
+  const onSignal = () => stderr.write('still cleaning up (deleting the copy, restoring the original); please wait\n');
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    return await cleanup();
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+  }
+}
