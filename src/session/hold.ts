@@ -127,7 +127,9 @@ export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindNa
   let warning: string | undefined;
   if (untouched) {
     patch.push({ op: 'test', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: current });
-    patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: hold.original });
+    // An unreadable record of a suspend value restores "not suspended" (the API default).
+    const original = suspends(kind) ? hold.original === true : hold.original;
+    patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: original });
   } else {
     warning = suspends(kind)
       ? `${kindName} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`

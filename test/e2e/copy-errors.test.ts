@@ -1,0 +1,173 @@
+// Every way `kubectl copy-target KIND/NAME` fails: the exit code, exactly one `error: ` line (no
+// stack trace), and no copy left behind.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
+import { apply, deployment, oneErrorLine, waitDeleted } from './copy-helpers.js';
+
+const GRAMMAR =
+  'expected KIND/NAME[/container/CONTAINER] with KIND one of pod, deployment, statefulset, replicaset, rollout, job, cronjob, service';
+
+describe('kubectl copy-target errors', () => {
+  let ns: Awaited<ReturnType<typeof freshNamespace>>;
+  let n: string;
+  let policy: string;
+
+  beforeAll(async () => {
+    ns = await freshNamespace('errors');
+    n = ns.name;
+    policy = `deny-copies-${n}`;
+    await apply(n, deployment('web', 0, { containers: [{ name: 'app', image: 'registry.example/web:1' }] }));
+  });
+  afterAll(async () => {
+    await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);
+    await kubectl(['delete', 'validatingadmissionpolicy', policy, '--ignore-not-found']);
+    await ns?.remove();
+  });
+
+  /** No Job at all in the namespace (nothing but copies could make one here) and no copy pod. */
+  const nothingLeft = async () => {
+    expect((await getJson(['get', 'jobs', '-n', n])).items).toEqual([]);
+    expect((await getJson(['get', 'pods', '-n', n])).items.filter((p: any) => !p.metadata.deletionTimestamp)).toEqual([]);
+  };
+
+  /** Runs the plugin, expects the exit code and a single error line; returns that line. */
+  const fails = async (code: number, args: string[]): Promise<string> => {
+    const r = await plugin(args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stdout).toBe('');
+    const line = oneErrorLine(r.stderr);
+    await nothingLeft();
+    return line;
+  };
+
+  it('unknown kind: usage error (2) showing the grammar', async () => {
+    expect(await fails(2, ['-n', n, 'frobnicator/web'])).toBe(`error: unknown kind "frobnicator" in target "frobnicator/web"; ${GRAMMAR}`);
+  });
+
+  it('bare name without a kind: usage error (2)', async () => {
+    expect(await fails(2, ['-n', n, 'web'])).toBe(`error: target "web" has no kind; ${GRAMMAR}`);
+  });
+
+  it('missing object: 1, naming it', async () => {
+    expect(await fails(1, ['-n', n, 'deploy/nope'])).toBe(
+      `error: deployment/nope not found in namespace ${n}; check the name or pass -n NAMESPACE`,
+    );
+  });
+
+  it('missing namespace: 1, saying the namespace is not found', async () => {
+    expect(await fails(1, ['-n', 'does-not-exist', 'deploy/web'])).toBe(
+      "error: namespace does-not-exist not found; check -n or your context's namespace",
+    );
+  });
+
+  it('a container named in -c that does not exist: 2', async () => {
+    expect(await fails(2, ['-n', n, 'deploy/web', '-c', 'nosuch', '--', 'sleep', '1'])).toBe(
+      'error: cannot set command: deployment/web has no container "nosuch" (containers: app; init containers: none)',
+    );
+  });
+
+  it('a container named in --exclude-container that does not exist: 2', async () => {
+    expect(await fails(2, ['-n', n, 'deploy/web', '--exclude-container', 'nosuch'])).toBe(
+      'error: cannot exclude container "nosuch": deployment/web has no such container (containers: app)',
+    );
+  });
+
+  it('RBAC: a user who may only view gets 1, naming the verb and resource', async () => {
+    const line = await fails(1, ['--context', 'dev', '-n', n, 'deploy/web']);
+    expect(line).toMatch(new RegExp(`^error: create job copy-web-[a-z0-9]{5} in namespace ${n}: `));
+    expect(line).toContain(`jobs.batch is forbidden: User "dev" cannot create resource "jobs" in API group "batch" in the namespace "${n}"`);
+  });
+
+  it("admission rejecting the Job: 1, showing the server's message", async () => {
+    const message = 'copies are not allowed in this namespace (e2e policy)';
+    await mustKubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicy',
+            metadata: { name: policy },
+            spec: {
+              failurePolicy: 'Fail',
+              matchConstraints: {
+                resourceRules: [{ apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] }],
+                objectSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'kubectl-copy-target' } },
+              },
+              validations: [{ expression: 'false', message }],
+            },
+          },
+          {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicyBinding',
+            metadata: { name: policy },
+            spec: {
+              policyName: policy,
+              validationActions: ['Deny'],
+              matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } },
+            },
+          },
+        ],
+      }),
+    );
+    try {
+      // The API server picks a new policy up asynchronously: retry a server dry run until denied.
+      const deadline = Date.now() + 30_000;
+      let probe = await plugin(['-n', n, 'deploy/web', '--dry-run=server', '-o', 'name']);
+      while (probe.code === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        probe = await plugin(['-n', n, 'deploy/web', '--dry-run=server', '-o', 'name']);
+      }
+      expect(probe.stderr).toContain(message);
+
+      const line = await fails(1, ['-n', n, 'deploy/web']);
+      expect(line).toMatch(
+        new RegExp(
+          `^error: create job (copy-web-[a-z0-9]{5}) in namespace ${n}: jobs\\.batch "\\1" is forbidden: ` +
+            `ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: ${message.replace(/[()]/g, '\\$&')}$`,
+        ),
+      );
+    } finally {
+      await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);
+      await kubectl(['delete', 'validatingadmissionpolicy', policy, '--ignore-not-found']);
+    }
+  });
+
+  it('an image that cannot be pulled: 4, one error line naming ErrImagePull, and the Job is deleted', async () => {
+    const r = await plugin(['-n', n, 'deploy/web', '--set-image', 'app=registry.invalid/nope:1']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Progress lines (stderr, plain on a pipe) may precede the error; the error is one line, last.
+    const lines = r.stderr.split('\n').filter(Boolean);
+    const errors = lines.filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(1);
+    expect(lines.at(-1)).toBe(errors[0]);
+    const m = /^error: container app of pod ((copy-web-[a-z0-9]{5})-[a-z0-9]{5}) cannot start: ErrImagePull: failed to pull image "registry\.invalid\/nope:1": not found$/.exec(
+      errors[0]!,
+    );
+    expect(m, errors[0]).not.toBeNull();
+    const [, podName, jobName] = m!;
+    for (const progress of lines.slice(0, -1)) {
+      expect(progress).toMatch(
+        new RegExp(`^(created job ${jobName}; waiting for its pod to be Running|pod ${podName}: (starting containers|waiting to be scheduled))$`),
+      );
+    }
+    await waitDeleted(n, `job/${jobName}`, `pod/${podName}`);
+    await nothingLeft();
+  });
+
+  it('an unreachable server: 1, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copy-target-errors-'));
+    const unreachable = join(dir, 'kubeconfig');
+    writeFileSync(unreachable, readFileSync(kubeconfig(), 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'));
+    expect(await fails(1, ['--kubeconfig', unreachable, '-n', n, 'deploy/web'])).toBe(
+      'error: cannot reach the Kubernetes API server at https://127.0.0.1:1 (connection refused); check that the cluster is up and your --context/--kubeconfig',
+    );
+  });
+});

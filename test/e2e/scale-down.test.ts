@@ -1,0 +1,433 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlugin, waitFor } from './background.js';
+import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
+
+let ns: string;
+let removeNs: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ name: ns, remove: removeNs } = await freshNamespace('scaledown'));
+});
+afterAll(async () => removeNs?.());
+
+const apply = (yaml: string) => mustKubectl(['apply', '-n', ns, '-f', '-'], yaml);
+
+const deployment = (name: string, replicas: number, extra = '') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}${extra}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example/app:1
+        readinessProbe: {httpGet: {path: /ready, port: 80}}
+`;
+
+async function replicas(kind: string, name: string): Promise<number | boolean> {
+  const o = await getJson(['get', kind, name, '-n', ns]);
+  return kind.startsWith('job') || kind.startsWith('cronjob') ? Boolean(o.spec.suspend) : o.spec.replicas;
+}
+
+async function annotations(kind: string, name: string): Promise<Record<string, string>> {
+  return (await getJson(['get', kind, name, '-n', ns])).metadata.annotations ?? {};
+}
+
+/** Live copy Jobs of one original (by name) in this file's namespace. */
+async function copyJobs(target: string): Promise<string[]> {
+  const jobs = await getJson(['get', 'jobs', '-n', ns, '-l', `app.kubernetes.io/managed-by=kubectl-copy-target,copy-target.dev/target-name=${target}`]);
+  return jobs.items.filter((j: any) => !j.metadata.deletionTimestamp).map((j: any) => j.metadata.name);
+}
+
+const holdKeys = (a: Record<string, string>) => Object.keys(a).filter((k) => k.startsWith('copy-target.dev/hold-'));
+
+describe('--scale-down: each scalable kind goes to zero (or suspended) and back to its exact value', () => {
+  it('deployment, foreground session ended by --duration: 0 while held, back to 3, events recorded', async () => {
+    await apply(deployment('web', 3));
+    const session = startPlugin(['deployment/web', '-n', ns, '--scale-down', '--duration', '4s']);
+    await waitFor('deployment/web', ns, '{.spec.replicas}', '0');
+    const held = await annotations('deployment', 'web');
+    expect(held['copy-target.dev/hold-original']).toBe('3');
+    expect(held['copy-target.dev/hold-user']).toBe('admin');
+    const r = await session.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/deployment\/web scaled to 0 \(was 3\)/);
+    expect(r.stderr).toMatch(/session ended: --duration elapsed/);
+    expect(r.stderr).toMatch(/deployment\/web restored to 3 replicas/);
+    expect(await replicas('deployment', 'web')).toBe(3);
+    expect(holdKeys(await annotations('deployment', 'web'))).toEqual([]);
+    expect(await copyJobs('web')).toEqual([]);
+    const events = await getJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=web,involvedObject.kind=Deployment']);
+    const reasons = events.items.map((e: any) => `${e.reason}: ${e.message}`);
+    expect(reasons.some((m: string) => /^CopyTargetScaledDown: scaled to 0 \(was 3\) by admin@.+ for copy job copy-web-/.test(m))).toBe(true);
+    expect(reasons.some((m: string) => /^CopyTargetRestored: restored to 3 replicas after copy job copy-web-/.test(m))).toBe(true);
+  });
+
+  it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC; restored to 2', async () => {
+    await mustKubectl(['apply', '-f', '-'], `
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-${ns}-0}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual-${ns}
+  hostPath: {path: /tmp/pv-${ns}-0}
+  claimRef: {namespace: ${ns}, name: data-db-0}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-${ns}-1}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual-${ns}
+  hostPath: {path: /tmp/pv-${ns}-1}
+  claimRef: {namespace: ${ns}, name: data-db-1}
+`);
+    await apply(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: registry.example/db:1
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], storageClassName: manual-${ns}, resources: {requests: {storage: 1Gi}}}
+`);
+    await waitFor('statefulset/db', ns, '{.status.readyReplicas}', '2', '90s');
+    const r = await plugin(['sts/db', '-n', ns, '--scale-down', '--detach']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/emptyDir/);
+    const pod = await getJson(['get', 'pod', r.stdout.trim(), '-n', ns]);
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+    expect(await replicas('statefulset', 'db')).toBe(0);
+    const sts = await getJson(['get', 'pods', '-n', ns, '-l', 'app=db']);
+    expect(sts.items.map((p: any) => p.metadata.name)).toEqual([r.stdout.trim()]); // only the copy
+    const del = await plugin(['delete', 'sts/db', '-n', ns]);
+    expect(del.code).toBe(0);
+    expect(await replicas('statefulset', 'db')).toBe(2);
+    expect(holdKeys(await annotations('statefulset', 'db'))).toEqual([]);
+  });
+
+  it('rollout (argoproj.io), replicaset owned by a deployment, standalone replicaset, pod of a deployment', async () => {
+    await apply(`
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ro}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: ro}}
+  template:
+    metadata: {labels: {app: ro}}
+    spec: {containers: [{name: app, image: registry.example/ro:1, livenessProbe: {tcpSocket: {port: 80}}}]}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: lone}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: lone}}
+  template:
+    metadata: {labels: {app: lone}}
+    spec: {containers: [{name: app, image: registry.example/lone:1}]}
+`);
+    await apply(deployment('owned', 2));
+    await waitFor('deployment/owned', ns, '{.status.readyReplicas}', '2');
+
+    const ro = await plugin(['ro/ro', '-n', ns, '--scale-down', '--detach']);
+    expect(ro.code).toBe(0);
+    expect(await replicas('rollout', 'ro')).toBe(0);
+    expect((await plugin(['delete', 'rollout/ro', '-n', ns])).code).toBe(0);
+    expect(await replicas('rollout', 'ro')).toBe(4);
+
+    const rsName = (await getJson(['get', 'rs', '-n', ns, '-l', 'app=owned'])).items[0].metadata.name;
+    const owned = await plugin([`rs/${rsName}`, '-n', ns, '--scale-down', '--detach']);
+    expect(owned.code).toBe(0);
+    expect(owned.stderr).toContain(`replicaset/${rsName} is managed by deployment/owned; scaling deployment/owned down instead`);
+    expect(await replicas('deployment', 'owned')).toBe(0);
+    expect((await plugin(['delete', owned.stdout.trim(), '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'owned')).toBe(2);
+
+    const lone = await plugin(['rs/lone', '-n', ns, '--scale-down', '--detach']);
+    expect(lone.code).toBe(0);
+    expect(await replicas('replicaset', 'lone')).toBe(0);
+    expect((await plugin(['delete', 'rs/lone', '-n', ns])).code).toBe(0);
+    expect(await replicas('replicaset', 'lone')).toBe(2);
+
+    await waitFor('deployment/owned', ns, '{.status.readyReplicas}', '2');
+    const podName = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=owned'])).items.find((p: any) => !p.metadata.labels['copy-target.dev/copy']).metadata.name;
+    const fromPod = await plugin([`pod/${podName}`, '-n', ns, '--scale-down', '--detach']);
+    expect(fromPod.code).toBe(0);
+    expect(fromPod.stderr).toContain('scaling deployment/owned down instead');
+    expect(await replicas('deployment', 'owned')).toBe(0);
+    expect((await plugin(['delete', '--all', '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'owned')).toBe(2);
+  });
+
+  it('cronjob and job are suspended and get their previous suspend value back', async () => {
+    await apply(`
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/nightly:1}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec:
+  template:
+    spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/batch:1}]}
+`);
+    const cj = await plugin(['cj/nightly', '-n', ns, '--scale-down', '--detach']);
+    expect(cj.code).toBe(0);
+    expect(cj.stderr).toMatch(/cronjob\/nightly suspended/);
+    expect(await replicas('cronjob', 'nightly')).toBe(true);
+    expect((await plugin(['delete', 'cronjob/nightly', '-n', ns])).code).toBe(0);
+    expect(await replicas('cronjob', 'nightly')).toBe(false);
+
+    const job = await plugin(['job/batch', '-n', ns, '--scale-down', '--detach']);
+    expect(job.code).toBe(0);
+    expect(await replicas('job', 'batch')).toBe(true);
+    expect((await plugin(['delete', 'job/batch', '-n', ns])).code).toBe(0);
+    expect(await replicas('job', 'batch')).toBe(false);
+  });
+
+  it('refuses what cannot be scaled before creating anything: a bare pod, a DaemonSet pod', async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, labels: {app: bare}}
+spec: {containers: [{name: app, image: registry.example/bare:1}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: app, image: registry.example/agent:1}]}
+`);
+    const bare = await plugin(['pod/bare', '-n', ns, '--scale-down']);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toBe('error: pod/bare has no controller, so there is nothing to scale down; copy it without --scale-down\n');
+    await waitFor('daemonset/agent', ns, '{.status.numberReady}', '2');
+    const agentPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=agent'])).items[0].metadata.name;
+    const ds = await plugin([`pod/${agentPod}`, '-n', ns, '--scale-down']);
+    expect(ds.code).toBe(1);
+    expect(ds.stderr).toBe(`error: pod/${agentPod} belongs to daemonset/agent, which cannot be scaled down; copy it without --scale-down\n`);
+    expect([...(await copyJobs('bare')), ...(await copyJobs(agentPod))]).toEqual([]);
+  });
+});
+
+describe('--scale-down: one owner at a time', () => {
+  it('20 concurrent sessions on one Deployment, 10 rounds: exactly one winner, 19 exit 3 naming the holder, replicas restored', async () => {
+    await apply(deployment('race', 2));
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => startPlugin(['deployment/race', '-n', ns, '--scale-down', '--detach', '--new']).done),
+      );
+      const winners = results.filter((r) => r.code === 0);
+      const losers = results.filter((r) => r.code !== 0);
+      expect(winners, `round ${round}: ${results.map((r) => r.code).join(',')}`).toHaveLength(1);
+      const holderJob = (await copyJobs('race'))[0]!;
+      for (const l of losers) {
+        expect(l.code, l.stderr).toBe(3);
+        const lines = l.stderr.split('\n').filter((x) => x.startsWith('error: '));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(new RegExp(`^error: deployment/race is already scaled down by admin on .+ since .+ \\(copy job ${holderJob}, session [0-9a-f]+\\)`));
+      }
+      expect(await copyJobs('race')).toEqual([holderJob]);
+      expect(await replicas('deployment', 'race')).toBe(0);
+      expect((await plugin(['delete', holderJob, '-n', ns])).code).toBe(0);
+      expect(await replicas('deployment', 'race')).toBe(2);
+      expect(holdKeys(await annotations('deployment', 'race'))).toEqual([]);
+    }
+  }, 600_000);
+
+  it('a second session on a held workload fails without disturbing the first; reuse never hands out a session-owned copy', async () => {
+    await apply(deployment('solo', 2));
+    const first = startPlugin(['deployment/solo', '-n', ns, '--scale-down', '--duration', '20s']);
+    await waitFor('deployment/solo', ns, '{.spec.replicas}', '0');
+    const before = await annotations('deployment', 'solo');
+    const second = await plugin(['deployment/solo', '-n', ns, '--scale-down', '--duration', '20s']);
+    expect(second.code).toBe(3);
+    expect(second.stderr).not.toMatch(/reusing/);
+    expect(await annotations('deployment', 'solo')).toMatchObject({ 'copy-target.dev/hold-session': before['copy-target.dev/hold-session'] });
+    expect(await replicas('deployment', 'solo')).toBe(0);
+    first.child.kill('SIGTERM');
+    const r = await first.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/session ended: received SIGTERM/);
+    expect(await replicas('deployment', 'solo')).toBe(2);
+    expect(await copyJobs('solo')).toEqual([]);
+  });
+});
+
+describe('--scale-down: the restore always happens', () => {
+  it('Ctrl-C (SIGINT) ends a foreground session: copy deleted, original restored', async () => {
+    await apply(deployment('intr', 2));
+    const s = startPlugin(['deployment/intr', '-n', ns, '--scale-down']);
+    await waitFor('deployment/intr', ns, '{.spec.replicas}', '0');
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    s.child.kill('SIGINT');
+    const r = await s.done;
+    expect(r.code).toBe(0);
+    expect(await replicas('deployment', 'intr')).toBe(2);
+    expect(await copyJobs('intr')).toEqual([]);
+  });
+
+  it('the copy pod dying ends the session and restores', async () => {
+    await apply(deployment('dies', 2));
+    const s = startPlugin(['deployment/dies', '-n', ns, '--scale-down']);
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    const copyPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=dies,copy-target.dev/copy=true'])).items[0].metadata.name;
+    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false']);
+    const r = await s.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
+    expect(await replicas('deployment', 'dies')).toBe(2);
+    expect(await copyJobs('dies')).toEqual([]);
+  });
+
+  it('kill -9 while holding: status marks it stale, then gc restores and deletes the copy', async () => {
+    await apply(deployment('crash', 3));
+    const s = startPlugin(['deployment/crash', '-n', ns, '--scale-down', '--lease-duration', '3s']);
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    s.child.kill('SIGKILL');
+    await s.done;
+    expect(await replicas('deployment', 'crash')).toBe(0); // nobody restored it: the CLI is dead
+    await new Promise((r) => setTimeout(r, 4000)); // let the 3s lease run out: that is what is under test
+    const status = await plugin(['status', '-n', ns]);
+    expect(status.stdout, status.stderr).toMatch(/\| deployment\/crash +\| [^|]+\| copy-crash-\w+-\w+ \(stale\) +\| \* +\|/);
+    const gc = await plugin(['gc', '-n', ns]);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toMatch(/copy job copy-crash-\w+ is stale \(its session stopped renewing the lease at .+\): deleted copy job copy-crash-\w+; restored deployment\/crash/);
+    expect(await replicas('deployment', 'crash')).toBe(3);
+    expect(holdKeys(await annotations('deployment', 'crash'))).toEqual([]);
+    expect(await copyJobs('crash')).toEqual([]);
+  });
+
+  it('a stale hold is taken over: the new session says so and restores the ORIGINAL count at its end', async () => {
+    await apply(deployment('stale', 3));
+    const s = startPlugin(['deployment/stale', '-n', ns, '--scale-down', '--lease-duration', '3s']);
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    const oldJob = (await copyJobs('stale'))[0]!;
+    s.child.kill('SIGKILL');
+    await s.done;
+    await new Promise((r) => setTimeout(r, 4000)); // the dead session's 3s lease must run out
+    const next = await plugin(['deployment/stale', '-n', ns, '--scale-down', '--detach', '--new']);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/took over a stale hold on deployment\/stale from admin@.+ \(its lease expired at .+\); its copy was deleted and deployment\/stale will be restored to 3/);
+    const jobs = await copyJobs('stale');
+    expect(jobs).not.toContain(oldJob);
+    expect(jobs).toHaveLength(1);
+    expect(await replicas('deployment', 'stale')).toBe(0);
+    expect((await plugin(['delete', 'deployment/stale', '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'stale')).toBe(3);
+  });
+
+  it('replicas changed by someone while held: left as they set it, our annotations removed, a warning', async () => {
+    await apply(deployment('moved', 2));
+    expect((await plugin(['deployment/moved', '-n', ns, '--scale-down', '--detach'])).code).toBe(0);
+    await mustKubectl(['scale', 'deployment/moved', '--replicas=5', '-n', ns]);
+    const del = await plugin(['delete', 'deployment/moved', '-n', ns]);
+    expect(del.code).toBe(0);
+    expect(del.stderr).toMatch(/deployment\/moved was scaled to 5 by someone else while held; leaving it at 5 instead of restoring 2/);
+    expect(await replicas('deployment', 'moved')).toBe(5);
+    expect(holdKeys(await annotations('deployment', 'moved'))).toEqual([]);
+    const labels = (await getJson(['get', 'deployment', 'moved', '-n', ns])).metadata.labels ?? {};
+    expect(labels['copy-target.dev/held']).toBeUndefined();
+  });
+
+  it('the Job is rejected after the scale-down (ResourceQuota): restored, nothing left, exit 1 with the server message', async () => {
+    const quotaNs = await freshNamespace('quota');
+    try {
+      await mustKubectl(['apply', '-n', quotaNs.name, '-f', '-'], deployment('q', 2));
+      await mustKubectl(['create', 'quota', 'no-jobs', '--hard=count/jobs.batch=0', '-n', quotaNs.name]);
+      await waitFor('resourcequota/no-jobs', quotaNs.name, '{.status.hard.count/jobs\\.batch}', '0');
+      const r = await plugin(['deployment/q', '-n', quotaNs.name, '--scale-down']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+        expect.stringMatching(/^error: create job copy-q-\w+ in namespace quota-\w+: jobs.batch "copy-q-\w+" is forbidden: exceeded quota: no-jobs/),
+      ]);
+      const d = await getJson(['get', 'deployment', 'q', '-n', quotaNs.name]);
+      expect(d.spec.replicas).toBe(2);
+      expect(holdKeys(d.metadata.annotations ?? {})).toEqual([]);
+    } finally {
+      await quotaNs.remove();
+    }
+  });
+
+  it('the copy pod never runs (image pull failure): exit 4, copy deleted, original restored', async () => {
+    await apply(deployment('pull', 2));
+    const r = await plugin(['deployment/pull', '-n', ns, '--scale-down', '--set-image', 'app=registry.invalid/nope:1']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^error: container app of pod copy-pull-\w+-\w+ cannot start: ErrImagePull/m);
+    expect(await replicas('deployment', 'pull')).toBe(2);
+    expect(await copyJobs('pull')).toEqual([]);
+  });
+});
+
+describe('--scale-down: policy, permissions and warnings', () => {
+  it('refuses a workload or namespace annotated copy-target.dev/scale-down=forbidden, before creating anything', async () => {
+    await apply(deployment('precious', 2, ', annotations: {copy-target.dev/scale-down: forbidden}'));
+    const r = await plugin(['deployment/precious', '-n', ns, '--scale-down']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: deployment/precious is annotated copy-target.dev/scale-down=forbidden; copy it without --scale-down\n');
+    const policyNs = await freshNamespace('policy');
+    try {
+      await mustKubectl(['annotate', 'namespace', policyNs.name, 'copy-target.dev/scale-down=forbidden']);
+      await mustKubectl(['apply', '-n', policyNs.name, '-f', '-'], deployment('web', 1));
+      const n = await plugin(['deployment/web', '-n', policyNs.name, '--scale-down']);
+      expect(n.code).toBe(1);
+      expect(n.stderr).toBe(`error: namespace ${policyNs.name} is annotated copy-target.dev/scale-down=forbidden; copy deployment/web without --scale-down\n`);
+      expect((await getJson(['get', 'jobs', '-n', policyNs.name])).items).toEqual([]);
+    } finally {
+      await policyNs.remove();
+    }
+    expect(await replicas('deployment', 'precious')).toBe(2);
+    expect(await copyJobs('precious')).toEqual([]);
+  });
+
+  it('the restricted user without permission to scale: one clear line, nothing changed', async () => {
+    await apply(deployment('guarded', 2));
+    const r = await plugin(['deployment/guarded', '-n', ns, '--scale-down', '--context', 'dev']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: scale down deployment\/guarded in namespace \S+: deployments.apps "guarded" is forbidden: User "dev" cannot patch resource "deployments" in API group "apps"/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await replicas('deployment', 'guarded')).toBe(2);
+    expect(holdKeys(await annotations('deployment', 'guarded'))).toEqual([]);
+    expect(await copyJobs('guarded')).toEqual([]);
+  });
+
+  it('warns about an HPA and GitOps tracking that will fight the scale-down', async () => {
+    await apply(deployment('fought', 2, ', annotations: {argocd.argoproj.io/tracking-id: "app:apps/Deployment:ns/fought"}'));
+    await mustKubectl(['autoscale', 'deployment/fought', '--min=2', '--max=4', '-n', ns]);
+    const r = await plugin(['deployment/fought', '-n', ns, '--scale-down', '--detach']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: HorizontalPodAutoscaler fought targets deployment/fought and may scale it back up while the copy runs');
+    expect(r.stderr).toContain('Warning: deployment/fought is managed by Argo CD (argocd.argoproj.io/tracking-id)');
+    expect((await plugin(['delete', 'deployment/fought', '-n', ns])).code).toBe(0);
+  });
+});

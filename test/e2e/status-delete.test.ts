@@ -1,0 +1,172 @@
+// `kubectl copy-target status` byte for byte against fixtures, and `delete` by every kind of name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshNamespace, kubectl, mustKubectl, plugin } from './harness.js';
+import { HOST, apply, copyJobs, deployment, oneErrorLine, podNameFrom, readCopy, waitDeleted } from './copy-helpers.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+
+/**
+ * A fixture with {{NAME___}} placeholders (padded with _ to the width of what they stand for, so
+ * the fixture reads as the table does) filled in with names read back from the API.
+ */
+function fixture(file: string, values: Record<string, string> = {}): string {
+  return readFileSync(join(fixtures, file), 'utf8').replace(/\{\{([A-Z]+(?:_[A-Z]+)*)_*\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`fixture ${file}: no value for {{${key}}}`);
+    return value;
+  });
+}
+
+interface Made {
+  podName: string;
+  jobName: string;
+  job: any;
+}
+
+describe('kubectl copy-target status and delete', () => {
+  let ns: Awaited<ReturnType<typeof freshNamespace>>;
+  let n: string;
+  const made: Record<string, Made> = {};
+
+  beforeAll(async () => {
+    ns = await freshNamespace('status');
+    n = ns.name;
+    const spec = (app: string) => ({ containers: [{ name: 'app', image: `registry.example/${app}:1` }] });
+    await apply(n, deployment('alpha', 0, spec('alpha')), deployment('beta', 0, spec('beta')), deployment('gamma', 0, spec('gamma')));
+  });
+  afterAll(async () => ns?.remove());
+
+  /** Copies deploy/NAME and waits until its Job counts the pod ready (status shows the Job's phase). */
+  const copy = async (name: string, ...flags: string[]): Promise<Made> => {
+    const r = await plugin(['-n', n, `deploy/${name}`, ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    const podName = podNameFrom(r.stdout);
+    const { job } = await readCopy(n, podName);
+    await mustKubectl(['wait', '--for=jsonpath={.status.ready}=1', `job/${job.metadata.name}`, '-n', n, '--timeout=60s']);
+    return { podName, jobName: job.metadata.name, job };
+  };
+
+  const status = async (...flags: string[]): Promise<string> => {
+    const r = await plugin(['status', ...flags]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return r.stdout;
+  };
+
+  describe('status', () => {
+    it('with no copies prints exactly "No active copy targets"', async () => {
+      expect(await status('-n', n)).toBe(fixture('e2e-status-none.txt'));
+      expect(await status('-n', n)).toBe('No active copy targets\n');
+      expect(JSON.parse(await status('-n', n, '-o', 'json'))).toEqual({ activeCopyTargets: [] });
+    });
+
+    it('lists the copies in the namespace, oldest first', async () => {
+      made.alpha = await copy('alpha');
+      made.beta = await copy('beta');
+      expect(n).toHaveLength('{{NAMESPACE}}'.length); // so the fixture's column widths hold
+      expect(await status('-n', n)).toBe(
+        fixture('e2e-status-two.txt', { NAMESPACE: n, POD_ALPHA: made.alpha.podName, POD_BETA: made.beta.podName }),
+      );
+    });
+
+    it('-o json gives the same data', async () => {
+      const entry = (target: string, m: Made) => ({
+        originalTarget: target,
+        namespace: n,
+        copyPodName: m.podName,
+        copyJobName: m.jobName,
+        scaleDown: false,
+        phase: 'Running',
+        user: 'admin',
+        host: HOST,
+        createdAt: m.job.metadata.annotations['copy-target.dev/created-at'],
+        expiresAt: m.job.metadata.annotations['copy-target.dev/expires-at'],
+        stale: false,
+      });
+      const printed = await status('-n', n, '-o', 'json');
+      expect(JSON.parse(printed)).toEqual({
+        activeCopyTargets: [entry('deployment/alpha', made.alpha!), entry('deployment/beta', made.beta!)],
+      });
+    });
+
+    it('-A lists the copies of every namespace', async () => {
+      // Other test files may have left copies behind; files run one at a time, so removing every
+      // copy outside this namespace is safe and makes -A deterministic.
+      const others = (await copyJobs()).filter((j) => !j.startsWith(`${n}/`));
+      for (const ref of others) {
+        const [otherNs, job] = ref.split('/') as [string, string];
+        await mustKubectl(['delete', 'job', job, '-n', otherNs, '--ignore-not-found', '--wait=false']);
+      }
+      for (const ref of others) {
+        const [otherNs, job] = ref.split('/') as [string, string];
+        await waitDeleted(otherNs, `job/${job}`);
+      }
+      const deadline = Date.now() + 60_000;
+      let namespaces: string[] = [];
+      do {
+        namespaces = JSON.parse(await status('-A', '-o', 'json')).activeCopyTargets.map((c: any) => c.namespace);
+      } while (namespaces.some((x) => x !== n) && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 250)), true));
+      expect(namespaces).toEqual([n, n]);
+      // The table is the namespaced one: it names each copy's namespace either way.
+      expect(await status('-A')).toBe(
+        fixture('e2e-status-two.txt', { NAMESPACE: n, POD_ALPHA: made.alpha!.podName, POD_BETA: made.beta!.podName }),
+      );
+    });
+  });
+
+  describe('delete', () => {
+    it('by copy pod name', async () => {
+      const { podName, jobName } = made.alpha!;
+      const r = await plugin(['delete', podName, '-n', n]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`job.batch/${jobName} deleted\n`);
+      await waitDeleted(n, `job/${jobName}`, `pod/${podName}`);
+      expect(await copyJobs(n)).toEqual([`${n}/${made.beta!.jobName}`]);
+    });
+
+    it('by copy job name', async () => {
+      const { podName, jobName } = made.beta!;
+      const r = await plugin(['delete', jobName, '-n', n]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`job.batch/${jobName} deleted\n`);
+      await waitDeleted(n, `job/${jobName}`, `pod/${podName}`);
+      expect(await copyJobs(n)).toEqual([]);
+    });
+
+    it('by TARGET: every copy of deployment/gamma, and only those', async () => {
+      const one = await copy('gamma');
+      const two = await copy('gamma', '--new');
+      const keep = await copy('alpha');
+      const r = await plugin(['delete', 'deployment/gamma', '-n', n]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([`job.batch/${one.jobName} deleted`, `job.batch/${two.jobName} deleted`].sort());
+      await waitDeleted(n, `job/${one.jobName}`, `pod/${one.podName}`, `job/${two.jobName}`, `pod/${two.podName}`);
+      expect(await copyJobs(n)).toEqual([`${n}/${keep.jobName}`]);
+      made.alpha = keep;
+    });
+
+    it('--all deletes every copy in the namespace', async () => {
+      const beta = await copy('beta');
+      const r = await plugin(['delete', '--all', '-n', n]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(
+        [`job.batch/${made.alpha!.jobName} deleted`, `job.batch/${beta.jobName} deleted`].sort(),
+      );
+      await waitDeleted(n, `job/${made.alpha!.jobName}`, `pod/${made.alpha!.podName}`, `job/${beta.jobName}`, `pod/${beta.podName}`);
+      expect(await copyJobs(n)).toEqual([]);
+      expect(await status('-n', n)).toBe(fixture('e2e-status-none.txt'));
+      expect(await status('-A')).toBe(fixture('e2e-status-none.txt'));
+    });
+
+    it('a name that matches no copy fails in one line', async () => {
+      const r = await plugin(['delete', 'nope', '-n', n]);
+      expect(r.code).toBe(1);
+      expect(oneErrorLine(r.stderr)).toBe(`error: no copy matches "nope" in namespace ${n}; list them with "kubectl copy-target status"`);
+      expect(r.stdout).toBe('');
+      const leftovers = await kubectl(['get', 'pods', '-n', n, '-l', 'copy-target.dev/copy=true', '-o', 'name']);
+      expect(leftovers.stdout).toBe('');
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, it, expect } from 'vitest';
+import { fightWarnings } from '../../src/session/fights.js';
+
+const workload = { metadata: { name: 'web', labels: { app: 'web' }, annotations: { team: 'shop' } } };
+
+const hpa = (name: string, kind: string, target: string) => ({
+  metadata: { name },
+  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name: target } },
+});
+
+describe('fightWarnings', () => {
+  it('returns nothing when nothing fights the scale-down', () => {
+    expect(fightWarnings('deployment/web', workload, [], [])).toEqual([]);
+    expect(fightWarnings('deployment/web', {}, [], [])).toEqual([]);
+  });
+
+  it('warns about an HPA targeting the workload, not one targeting another', () => {
+    const hpas = [
+      hpa('web-hpa', 'Deployment', 'web'),
+      hpa('api-hpa', 'Deployment', 'api'),
+      hpa('web-sts-hpa', 'StatefulSet', 'web'),
+      { metadata: { name: 'no-spec' } },
+    ];
+    expect(fightWarnings('deployment/web', workload, hpas, [])).toEqual([
+      'HorizontalPodAutoscaler web-hpa targets deployment/web and may scale it back up while the copy runs',
+    ]);
+    expect(fightWarnings('statefulset/web', workload, hpas, [])).toEqual([
+      'HorizontalPodAutoscaler web-sts-hpa targets statefulset/web and may scale it back up while the copy runs',
+    ]);
+    expect(fightWarnings('deployment/other', workload, hpas, [])).toEqual([]);
+  });
+
+  it('warns about a KEDA ScaledObject with an explicit kind', () => {
+    const scaledObjects = [
+      { metadata: { name: 'db-so' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' } } },
+    ];
+    expect(fightWarnings('statefulset/db', workload, [], scaledObjects)).toEqual([
+      'KEDA ScaledObject db-so targets statefulset/db and may scale it back up while the copy runs',
+    ]);
+    expect(fightWarnings('deployment/db', workload, [], scaledObjects)).toEqual([]);
+  });
+
+  it('treats a KEDA ScaledObject without kind as targeting a Deployment', () => {
+    const scaledObjects = [{ metadata: { name: 'web-so' }, spec: { scaleTargetRef: { name: 'web' } } }];
+    expect(fightWarnings('deployment/web', workload, [], scaledObjects)).toEqual([
+      'KEDA ScaledObject web-so targets deployment/web and may scale it back up while the copy runs',
+    ]);
+    expect(fightWarnings('statefulset/web', workload, [], scaledObjects)).toEqual([]);
+    expect(fightWarnings('deployment/api', workload, [], scaledObjects)).toEqual([]);
+  });
+
+  it('warns about an Argo CD tracking annotation', () => {
+    const argo = { metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:shop/web' } } };
+    expect(fightWarnings('deployment/web', argo, [], [])).toEqual([
+      'deployment/web is managed by Argo CD (argocd.argoproj.io/tracking-id); a sync with self-heal may restore its replicas',
+    ]);
+  });
+
+  it('warns about a Flux label', () => {
+    const flux = { metadata: { labels: { app: 'web', 'kustomize.toolkit.fluxcd.io/name': 'apps' } } };
+    expect(fightWarnings('deployment/web', flux, [], [])).toEqual([
+      'deployment/web is managed by Flux (kustomize.toolkit.fluxcd.io/name); a sync with self-heal may restore its replicas',
+    ]);
+  });
+
+  it('does not mistake a marker in the wrong place for one', () => {
+    const misplaced = { metadata: { labels: { 'argocd.argoproj.io/tracking-id': 'x' }, annotations: { 'kustomize.toolkit.fluxcd.io/name': 'apps' } } };
+    expect(fightWarnings('deployment/web', misplaced, [], [])).toEqual([]);
+  });
+
+  it('collects every warning, autoscalers first', () => {
+    const both = { metadata: { labels: { 'helm.toolkit.fluxcd.io/name': 'web' } } };
+    expect(
+      fightWarnings('deployment/web', both, [hpa('web-hpa', 'Deployment', 'web')], [{ metadata: { name: 'web-so' }, spec: { scaleTargetRef: { name: 'web' } } }]),
+    ).toEqual([
+      'HorizontalPodAutoscaler web-hpa targets deployment/web and may scale it back up while the copy runs',
+      'KEDA ScaledObject web-so targets deployment/web and may scale it back up while the copy runs',
+      'deployment/web is managed by Flux (helm.toolkit.fluxcd.io/name); a sync with self-heal may restore its replicas',
+    ]);
+  });
+});
