@@ -168,8 +168,8 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
-      progress.done(`reusing copy pod ${reused.metadata?.name} of ${resolved.kind}/${resolved.name} (pass --new for a fresh one)`);
-      printPod(reused, req.output, resolved.namespace);
+      progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${resolved.kind}/${resolved.name}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
+      printPod(reused.pod, req.output, resolved.namespace);
       return;
     }
   }
@@ -271,7 +271,7 @@ async function statefulSetClaims(cluster: Cluster, target: ScaleTarget, claimTem
 }
 
 /** A live copy of the same target, made by the same user with the same options, still Running. */
-async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: string, user: string): Promise<V1Pod | undefined> {
+async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: string, user: string): Promise<{ pod: V1Pod; expiresAt: Date } | undefined> {
   const now = Date.now();
   for (const { job, record } of copies) {
     if (record.signature !== signature || !record.podName || record.user !== user) continue;
@@ -279,7 +279,7 @@ async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: str
     // A foreground session deletes its copy when it ends: never hand that one out.
     if (record.session && !record.session.detached) continue;
     const pod = await cluster.find('pod', record.podName, job.metadata!.namespace!);
-    if (pod && podState(pod).state === 'running') return pod;
+    if (pod && podState(pod).state === 'running') return { pod, expiresAt: record.expiresAt };
   }
   return undefined;
 }
@@ -287,7 +287,7 @@ async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: str
 function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
   const name = pod.metadata!.name!;
   if (output === 'json' || output === 'yaml') {
-    process.stdout.write(formatObjects([{ apiVersion: 'v1', kind: 'Pod', ...pod }], output, toYaml));
+    process.stdout.write(formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
   } else if (output === 'name') {
     process.stdout.write(`${formatName('pod', name)}\n`);
   } else {
@@ -298,10 +298,16 @@ function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
 }
 
 function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {
-  const full = { ...job, apiVersion: 'batch/v1', kind: 'Job' };
+  const full = withoutManagedFields({ ...job, apiVersion: 'batch/v1', kind: 'Job' });
   if (output === 'json' || output === 'yaml') process.stdout.write(formatObjects([full], output, toYaml));
   else if (output === 'name') process.stdout.write(`${formatName('job.batch', job.metadata!.name!)}\n`);
   else process.stdout.write(`${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)\n`);
+}
+
+/** kubectl hides managedFields unless asked (--show-managed-fields); so do we. */
+function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(object: T): T {
+  const { managedFields: _hidden, ...metadata } = object.metadata ?? {};
+  return { ...object, metadata };
 }
 
 function randomSuffix(): string {

@@ -33,6 +33,16 @@ describe('kubectl copy-target errors', () => {
     expect((await getJson(['get', 'pods', '-n', n])).items.filter((p: any) => !p.metadata.deletionTimestamp)).toEqual([]);
   };
 
+  /** Retries `--dry-run=server` (creates nothing) until its exit code satisfies `done`, for up to 30s. */
+  const dryRunUntil = async (done: (code: number) => boolean) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await plugin(['-n', n, 'deploy/web', '--dry-run=server', '-o', 'name']);
+      if (done(r.code) || Date.now() > deadline) return r;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
   /** Runs the plugin, expects the exit code and a single error line; returns that line. */
   const fails = async (code: number, args: string[]): Promise<string> => {
     const r = await plugin(args);
@@ -117,13 +127,7 @@ describe('kubectl copy-target errors', () => {
     );
     try {
       // The API server picks a new policy up asynchronously: retry a server dry run until denied.
-      const deadline = Date.now() + 30_000;
-      let probe = await plugin(['-n', n, 'deploy/web', '--dry-run=server', '-o', 'name']);
-      while (probe.code === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        probe = await plugin(['-n', n, 'deploy/web', '--dry-run=server', '-o', 'name']);
-      }
-      expect(probe.stderr).toContain(message);
+      expect((await dryRunUntil((code) => code !== 0)).stderr).toContain(message);
 
       const line = await fails(1, ['-n', n, 'deploy/web']);
       expect(line).toMatch(
@@ -136,6 +140,8 @@ describe('kubectl copy-target errors', () => {
       await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);
       await kubectl(['delete', 'validatingadmissionpolicy', policy, '--ignore-not-found']);
     }
+    // Removal is asynchronous too: the tests after this one must not meet the policy.
+    expect((await dryRunUntil((code) => code === 0)).code).toBe(0);
   });
 
   it('an image that cannot be pulled: 4, one error line naming ErrImagePull, and the Job is deleted', async () => {
