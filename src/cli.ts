@@ -122,4 +122,7 @@ function report(err: unknown, verbose: boolean): number {
 
 main(hideBin(process.argv)).then((code) => {
   process.exitCode = code;
+  // Safety net: the command is done; a connection left open by mistake must not keep a kubectl
+  // plugin hanging. Unref'd, so it never delays a clean exit.
+  setTimeout(() => process.exit(code), 2000).unref();
 });

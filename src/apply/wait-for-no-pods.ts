@@ -6,24 +6,23 @@ export async function waitForNoPods(cluster: Cluster, namespace: string, labelSe
   const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
   const remaining = new Set(items.filter(belongs).map((p) => p.metadata!.name!));
   if (remaining.size === 0) return;
-  let stop: (() => void) | undefined;
+  let watching: Promise<() => void> | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      cluster
-        .watch(
-          `/api/v1/namespaces/${namespace}/pods`,
-          { labelSelector, resourceVersion },
-          (type, pod: V1Pod) => {
-            if (!belongs(pod)) return;
-            if (type === 'DELETED') remaining.delete(pod.metadata!.name!);
-            else remaining.add(pod.metadata!.name!);
-            if (remaining.size === 0) resolve();
-          },
-          (err) => err && (err as Error).name !== 'AbortError' && reject(err),
-        )
-        .then((s) => (stop = s), reject);
+      watching = cluster.watch(
+        `/api/v1/namespaces/${namespace}/pods`,
+        { labelSelector, resourceVersion },
+        (type, pod: V1Pod) => {
+          if (!belongs(pod)) return;
+          if (type === 'DELETED') remaining.delete(pod.metadata!.name!);
+          else remaining.add(pod.metadata!.name!);
+          if (remaining.size === 0) resolve();
+        },
+        (err) => err && (err as Error).name !== 'AbortError' && reject(err),
+      );
+      watching.catch(reject);
     });
   } finally {
-    stop?.();
+    void watching?.then((stop) => stop(), () => undefined);
   }
 }

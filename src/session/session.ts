@@ -85,7 +85,7 @@ export class ScaleDownSession {
   async holdUntilEnd(podName: string, durationMs: number | undefined): Promise<string> {
     const ns = this.target.namespace;
     const signal = nextSignal();
-    let stopWatch: (() => void) | undefined;
+    let watching: Promise<() => void> | undefined;
     let durationTimer: NodeJS.Timeout | undefined;
     try {
       return await new Promise<string>((resolve, reject) => {
@@ -93,24 +93,24 @@ export class ScaleDownSession {
         if (durationMs !== undefined) durationTimer = setTimeout(() => resolve('--duration elapsed'), durationMs);
         this.onLost = () => resolve(`the hold on ${this.kindName} was taken over by another session`);
         if (this.lost) this.onLost();
-        this.cluster
-          .watch(
-            `/api/v1/namespaces/${ns}/pods`,
-            { fieldSelector: `metadata.name=${podName}` },
-            (type, pod) => {
-              if (type === 'DELETED') resolve(`copy pod ${podName} was deleted`);
-              else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
-            },
-            (err) => {
-              if (err && (err as Error).name !== 'AbortError') resolve(`lost the watch on copy pod ${podName}`);
-            },
-          )
-          .then((stop) => (stopWatch = stop), reject);
+        watching = this.cluster.watch(
+          `/api/v1/namespaces/${ns}/pods`,
+          { fieldSelector: `metadata.name=${podName}` },
+          (type, pod) => {
+            if (type === 'DELETED') resolve(`copy pod ${podName} was deleted`);
+            else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
+          },
+          (err) => {
+            if (err && (err as Error).name !== 'AbortError') resolve(`lost the watch on copy pod ${podName}`);
+          },
+        );
+        watching.catch(reject);
       });
     } finally {
       signal.stop();
       clearTimeout(durationTimer);
-      stopWatch?.();
+      // The watch may still be connecting: stop it whenever it is up, or it keeps the process alive.
+      void watching?.then((stop) => stop(), () => undefined);
     }
   }
 
