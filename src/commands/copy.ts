@@ -196,7 +196,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const acquiring = session.acquire();
   await untilInterrupted(acquiring, `scaling down ${session.kindName}`).catch(async (err) => {
     // Interrupted mid-write: once the write settles, restore if it took the hold.
-    if (await acquiring.then(() => true, () => false)) await shielded(process.stderr, () => session.end());
+    if (await acquiring.then(() => true, () => false)) await cleanUp(() => session.end());
     throw err;
   });
   let pod: V1Pod;
@@ -206,7 +206,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     for (const warning of plan.warnings) warn(warning);
     pod = await createAndWait(cluster, req, plan.job, progress, async () => undefined, () => session.jobExists());
   } catch (err) {
-    await shielded(process.stderr, () => session.end());
+    await cleanUp(() => session.end());
     throw err;
   }
   printPod(pod, req.output, resolved.namespace);
@@ -219,6 +219,18 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
   progress.step(`session ended: ${reason}`);
   await shielded(process.stderr, () => session.end());
+}
+
+/**
+ * Runs cleanup after a failure, shielded from a second Ctrl-C. The failure that got us here stays
+ * the error the user sees; a cleanup that fails too is a warning line naming what is left.
+ */
+async function cleanUp(cleanup: () => Promise<unknown>): Promise<void> {
+  try {
+    await shielded(process.stderr, cleanup);
+  } catch (err) {
+    warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function warn(message: string): void {
@@ -248,10 +260,8 @@ async function createAndWait(
     await cluster.annotateJob(namespace, jobName, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
-    await shielded(process.stderr, async () => {
-      await cluster.deleteJob(namespace, jobName);
-      await onFailure();
-    });
+    await cleanUp(() => cluster.deleteJob(namespace, jobName));
+    await cleanUp(onFailure);
     throw err;
   }
 }

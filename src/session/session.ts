@@ -122,15 +122,21 @@ export class ScaleDownSession {
   /** Deletes the copy and restores the original (only if the hold still names this session). */
   async end(): Promise<void> {
     this.stopRenewing();
-    await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob);
+    // The restore must happen even if deleting the copy fails (e.g. forbidden); that error is
+    // reported after it.
+    let deleteFailure: unknown;
+    if (this.jobCreated) {
+      await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob).catch((err: unknown) => (deleteFailure = err));
+    }
     const released = await releaseHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session);
     if (released.warning) process.stderr.write(`Warning: ${released.warning}\n`);
     if (released.restored) {
       const what = released.warning ? 'released (scale left as someone else set it)' : suspends(this.target.kind) ? `restored (suspend=${this.hold.original})` : `restored to ${this.hold.original} replicas`;
-      this.progress.done(`deleted copy job ${this.hold.copyJob}; ${this.kindName} ${what}`);
+      this.progress.done(`${this.jobCreated ? `deleted copy job ${this.hold.copyJob}; ` : ''}${this.kindName} ${what}`);
       await recordEvent(this.cluster, this.target, 'CopyTargetRestored', `${what} after copy job ${this.hold.copyJob} of ${this.hold.user}@${this.hold.host} ended (session ${this.hold.session})`);
     } else {
-      this.progress.done(`deleted copy job ${this.hold.copyJob}; ${this.kindName} is held by another session now, left as it is`);
+      this.progress.done(`${this.jobCreated ? `deleted copy job ${this.hold.copyJob}; ` : ''}${this.kindName} is held by another session now, left as it is`);
     }
+    if (deleteFailure) throw deleteFailure;
   }
 }

@@ -168,6 +168,44 @@ describe('kubectl copy-target errors', () => {
     await nothingLeft();
   });
 
+  /** The copy pod cannot run: exit 4, the last stderr line is the one error, and nothing is left. */
+  const copyCannotRun = async (args: string[], expected: RegExp, namespace = n) => {
+    const r = await plugin(['-n', namespace, 'deploy/web', ...args]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe('');
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(expected);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(errors[0]);
+  };
+
+  it('an unschedulable copy (a nodeSelector no node has): 4, the scheduler\'s reason, and the Job is deleted', async () => {
+    const pinned = await freshNamespace('unschedulable');
+    try {
+      await apply(
+        pinned.name,
+        deployment('web', 0, { nodeSelector: { disk: 'none-has-this' }, containers: [{ name: 'app', image: 'registry.example/web:1' }] }),
+      );
+      await copyCannotRun([], /^error: pod copy-web-\w+-\w+ cannot be scheduled: Unschedulable: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/, pinned.name);
+      expect((await getJson(['get', 'jobs', '-n', pinned.name])).items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
+    } finally {
+      await pinned.remove();
+    }
+  });
+
+  it('a pod quota the copy would exceed: 4, the Job controller\'s FailedCreate message, and the Job is deleted', async () => {
+    const quota = await freshNamespace('podquota');
+    try {
+      await apply(quota.name, deployment('web', 0, { containers: [{ name: 'app', image: 'registry.example/web:1' }] }));
+      await mustKubectl(['create', 'quota', 'no-pods', '--hard=pods=0', '-n', quota.name]);
+      await mustKubectl(['wait', '--for=jsonpath={.status.hard.pods}=0', 'resourcequota/no-pods', '-n', quota.name, '--timeout=30s']);
+      await copyCannotRun([], /^error: the Job controller could not create the copy pod: .*forbidden: exceeded quota: no-pods/, quota.name);
+      expect((await getJson(['get', 'jobs', '-n', quota.name])).items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
+    } finally {
+      await quota.remove();
+    }
+  });
+
   it('an unreachable server: 1, naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'copy-target-errors-'));
     const unreachable = join(dir, 'kubeconfig');

@@ -379,6 +379,21 @@ describe('--scale-down: the restore always happens', () => {
     }
   });
 
+  it('forbidden to create the Job after the scale-down (may scale, may not create jobs): restored, exit 1', async () => {
+    await apply(deployment('halfway', 2));
+    // "dev" may patch Deployments in this namespace, but still may not create Jobs.
+    await mustKubectl(['create', 'role', 'scale-only', '--verb=patch', '--resource=deployments', '-n', ns]);
+    await mustKubectl(['create', 'rolebinding', 'scale-only', '--role=scale-only', '--user=dev', '-n', ns]);
+    await expect.poll(async () => (await kubectl(['--context', 'dev', 'auth', 'can-i', 'patch', 'deployments', '-n', ns])).stdout.trim()).toBe('yes');
+    const r = await plugin(['deployment/halfway', '-n', ns, '--scale-down', '--context', 'dev']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/deployment\/halfway scaled to 0 \(was 2\)/);
+    expect(r.stderr).toMatch(/^error: create job copy-halfway-\w+ in namespace \S+: jobs.batch is forbidden: User "dev" cannot create resource "jobs" in API group "batch"/m);
+    expect(await replicas('deployment', 'halfway')).toBe(2);
+    expect(holdKeys(await annotations('deployment', 'halfway'))).toEqual([]);
+    expect(await copyJobs('halfway')).toEqual([]);
+  });
+
   it('the copy pod never runs (image pull failure): exit 4, copy deleted, original restored', async () => {
     await apply(deployment('pull', 2));
     const r = await plugin(['deployment/pull', '-n', ns, '--scale-down', '--set-image', 'app=registry.invalid/nope:1']);
