@@ -1,15 +1,6 @@
 import { hostname } from 'node:os';
-import type { Cluster } from '../kube/cluster.js';
+import { typeMeta, type Cluster } from '../kube/cluster.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
-
-const API_VERSIONS: Record<string, { apiVersion: string; kind: string }> = {
-  deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
-  statefulset: { apiVersion: 'apps/v1', kind: 'StatefulSet' },
-  replicaset: { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
-  job: { apiVersion: 'batch/v1', kind: 'Job' },
-  cronjob: { apiVersion: 'batch/v1', kind: 'CronJob' },
-  rollout: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' },
-};
 
 /**
  * Records a Kubernetes Event on the workload, so `kubectl describe` tells teammates who scaled it
@@ -21,7 +12,7 @@ export async function recordEvent(cluster: Cluster, target: ScaleTarget, reason:
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { generateName: `${target.name}.copy-target-`, namespace: target.namespace },
-    involvedObject: { ...API_VERSIONS[target.kind], name: target.name, namespace: target.namespace, uid: target.object.metadata?.uid },
+    involvedObject: { ...typeMeta(target.kind), name: target.name, namespace: target.namespace, uid: target.object.metadata?.uid },
     reason,
     message,
     type: 'Normal',

@@ -21,30 +21,42 @@ export type ResourceKind =
   | 'horizontalpodautoscaler'
   | 'scaledobject';
 
-/** API group/version and plural of each kind, so no discovery request is ever needed. */
-const RESOURCES: Record<ResourceKind, { prefix: string; plural: string; cluster?: boolean }> = {
-  pod: { prefix: '/api/v1', plural: 'pods' },
-  service: { prefix: '/api/v1', plural: 'services' },
-  event: { prefix: '/api/v1', plural: 'events' },
-  namespace: { prefix: '/api/v1', plural: 'namespaces', cluster: true },
-  deployment: { prefix: '/apis/apps/v1', plural: 'deployments' },
-  statefulset: { prefix: '/apis/apps/v1', plural: 'statefulsets' },
-  replicaset: { prefix: '/apis/apps/v1', plural: 'replicasets' },
-  daemonset: { prefix: '/apis/apps/v1', plural: 'daemonsets' },
-  job: { prefix: '/apis/batch/v1', plural: 'jobs' },
-  cronjob: { prefix: '/apis/batch/v1', plural: 'cronjobs' },
-  rollout: { prefix: '/apis/argoproj.io/v1alpha1', plural: 'rollouts' },
-  horizontalpodautoscaler: { prefix: '/apis/autoscaling/v2', plural: 'horizontalpodautoscalers' },
-  scaledobject: { prefix: '/apis/keda.sh/v1alpha1', plural: 'scaledobjects' },
+/** API group/version, Kind and plural of each kind, so no discovery request is ever needed. */
+const RESOURCES: Record<ResourceKind, { apiVersion: string; kind: string; plural: string; cluster?: boolean }> = {
+  pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
+  service: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+  event: { apiVersion: 'v1', kind: 'Event', plural: 'events' },
+  namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', cluster: true },
+  deployment: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
+  statefulset: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets' },
+  replicaset: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
+  daemonset: { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets' },
+  job: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs' },
+  cronjob: { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs' },
+  rollout: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', plural: 'rollouts' },
+  horizontalpodautoscaler: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' },
+  scaledobject: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', plural: 'scaledobjects' },
 };
+
+/** apiVersion and Kind of one of our kinds, e.g. for an Event's involvedObject. */
+export function typeMeta(kind: ResourceKind): { apiVersion: string; kind: string } {
+  const r = RESOURCES[kind];
+  return { apiVersion: r.apiVersion, kind: r.kind };
+}
+
+/** Our kind for an ownerReference's apiVersion and Kind, if it is one we know. */
+export function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
+  return (Object.keys(RESOURCES) as ResourceKind[]).find((k) => RESOURCES[k].apiVersion === apiVersion && RESOURCES[k].kind === kind);
+}
 
 /** Recorded as the field manager of every write, so managed fields tell who wrote what. */
 const FIELD_MANAGER = 'kubectl-copy-target';
 
 export function resourcePath(kind: ResourceKind, namespace: string | undefined, name?: string): string {
   const r = RESOURCES[kind];
+  const prefix = r.apiVersion === 'v1' ? '/api/v1' : `/apis/${r.apiVersion}`;
   const scope = r.cluster || namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
-  return `${r.prefix}${scope}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return `${prefix}${scope}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 }
 
 const query = (params: Record<string, string | number | undefined>): string => {

@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import type { Cluster, ResourceKind } from '../kube/cluster.js';
+import { kindOf, type Cluster, type ResourceKind } from '../kube/cluster.js';
 import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import type { TargetKind } from '../plan/target-kind.js';
@@ -82,17 +82,6 @@ const COPYABLE_KINDS = new Set<ResourceKind>(['pod', 'deployment', 'statefulset'
 
 const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
 
-/** The kinds an owner chain may pass through, keyed by ownerReference apiVersion/kind. */
-const OWNER_KINDS: Record<string, ResourceKind> = {
-  'apps/v1/ReplicaSet': 'replicaset',
-  'apps/v1/Deployment': 'deployment',
-  'apps/v1/StatefulSet': 'statefulset',
-  'apps/v1/DaemonSet': 'daemonset',
-  'batch/v1/Job': 'job',
-  'batch/v1/CronJob': 'cronjob',
-  'argoproj.io/v1alpha1/Rollout': 'rollout',
-};
-
 export interface Controller {
   kind: ResourceKind;
   object: any;
@@ -107,7 +96,7 @@ export async function topController(cluster: Cluster, start: Controller, namespa
   let current = start;
   for (;;) {
     const owner = controllerRef(current.object.metadata);
-    const kind = owner && OWNER_KINDS[`${owner.apiVersion}/${owner.kind}`];
+    const kind = owner && kindOf(owner.apiVersion, owner.kind);
     if (!owner || !kind) return current;
     current = { kind, object: await cluster.read(kind, owner.name, namespace) };
   }

@@ -381,10 +381,10 @@ describe('--scale-down: the restore always happens', () => {
 
   it('forbidden to create the Job after the scale-down (may scale, may not create jobs): restored, exit 1', async () => {
     await apply(deployment('halfway', 2));
-    // "dev" may patch Deployments in this namespace, but still may not create Jobs.
-    await mustKubectl(['create', 'role', 'scale-only', '--verb=patch', '--resource=deployments', '-n', ns]);
+    // "dev" may patch this one Deployment, but still may not create Jobs.
+    await mustKubectl(['create', 'role', 'scale-only', '--verb=patch', '--resource=deployments', '--resource-name=halfway', '-n', ns]);
     await mustKubectl(['create', 'rolebinding', 'scale-only', '--role=scale-only', '--user=dev', '-n', ns]);
-    await expect.poll(async () => (await kubectl(['--context', 'dev', 'auth', 'can-i', 'patch', 'deployments', '-n', ns])).stdout.trim()).toBe('yes');
+    await expect.poll(async () => (await kubectl(['--context', 'dev', 'auth', 'can-i', 'patch', 'deployments/halfway', '-n', ns])).stdout.trim()).toBe('yes');
     const r = await plugin(['deployment/halfway', '-n', ns, '--scale-down', '--context', 'dev']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/deployment\/halfway scaled to 0 \(was 2\)/);
