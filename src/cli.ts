@@ -18,7 +18,7 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file to use' })
     .option('context', { type: 'string', describe: 'The name of the kubeconfig context to use' })
     .option('namespace', { alias: 'n', type: 'string', describe: 'The namespace scope for this request' })
-    .option('v', { alias: 'verbose', type: 'count', describe: 'Verbosity: -v shows stack traces and API detail' });
+    .option('v', { alias: 'verbose', type: 'count', describe: 'Verbose errors: -v adds the stack trace' });
 }
 
 export async function main(argv: string[]): Promise<number> {

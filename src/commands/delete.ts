@@ -3,7 +3,7 @@ import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
 import { parseTarget } from '../target/parse.js';
-import { removeCopy } from '../session/gc.js';
+import { collectStaleCopies, removeCopy } from '../session/gc.js';
 import { listCopies, type Copy } from './copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
@@ -37,6 +37,8 @@ export async function run(flags: DeleteFlags): Promise<void> {
     process.stderr.write(`No copies found in namespace ${connection.namespace}\n`);
     return;
   }
+  // The cheap gc pass over what was listed anyway: stale copies not named here go too.
+  await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => process.stderr.write(`${line}\n`));
   for (const copy of selected) {
     // Deleting a --scale-down copy also restores its original (if the hold still names it).
     const done = await removeCopy(cluster, copy);
