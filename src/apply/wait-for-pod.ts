@@ -15,12 +15,14 @@ export async function waitForCopyPod(
   jobName: string,
   timeoutMs: number,
   progress: Progress,
+  abort: AbortSignal,
 ): Promise<V1Pod> {
   const watches: Array<Promise<() => void>> = [];
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<V1Pod>((resolve, reject) => {
       const fail = (message: string) => reject(new CliError(message, ExitCode.copyFailed));
+      abort.addEventListener('abort', () => reject(abort.reason), { once: true });
       timer = setTimeout(
         () => fail(`the copy pod of job ${jobName} was not Running after ${Math.round(timeoutMs / 1000)}s; raise --pod-running-timeout or inspect it with "kubectl describe job ${jobName} -n ${namespace}"`),
         timeoutMs,

@@ -176,7 +176,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
 
   if (!scaleTarget) {
     for (const warning of plan.warnings) warn(warning);
-    const pod = await createAndWait(cluster, req, plan.job, progress, () => cluster.deleteJob(resolved.namespace, jobName));
+    const pod = await createAndWait(cluster, req, plan.job, progress);
     progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
     printPod(pod, req.output, resolved.namespace);
     return;
@@ -194,17 +194,23 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     leaseExpires: detached ? expiresAt : hold.leaseExpires,
   });
   const acquiring = session.acquire();
-  await untilInterrupted(acquiring, `scaling down ${session.kindName}`).catch(async (err) => {
+  await untilInterrupted(() => acquiring, `scaling down ${session.kindName}`).catch(async (err) => {
     // Interrupted mid-write: once the write settles, restore if it took the hold.
     if (await acquiring.then(() => true, () => false)) await cleanUp(() => session.end());
     throw err;
   });
   let pod: V1Pod;
   try {
-    const claimVolumes = scaleTarget.kind === 'statefulset' ? await untilInterrupted(statefulSetClaims(cluster, scaleTarget, resolved.claimTemplateNames, progress), `waiting for ${session.kindName} to scale down`) : undefined;
+    const claimVolumes =
+      scaleTarget.kind === 'statefulset'
+        ? await untilInterrupted(
+            (abort) => statefulSetClaims(cluster, scaleTarget, resolved.claimTemplateNames, progress, abort),
+            `waiting for ${session.kindName} to scale down`,
+          )
+        : undefined;
     plan = planCopy(sessionRecord(req.flags.detach), claimVolumes);
     for (const warning of plan.warnings) warn(warning);
-    pod = await createAndWait(cluster, req, plan.job, progress, async () => undefined, () => session.jobExists());
+    pod = await createAndWait(cluster, req, plan.job, progress, () => session.jobExists());
   } catch (err) {
     await cleanUp(() => session.end());
     throw err;
@@ -239,29 +245,37 @@ function warn(message: string): void {
 
 /**
  * Creates the copy Job and waits for its pod to be Running. On any failure or interruption the
- * Job is deleted (and `onFailure` runs) before the error is reported: no copy is left behind.
+ * Job is deleted before the error is reported: no copy is left behind.
  */
 async function createAndWait(
   cluster: Cluster,
   req: CopyRequest,
   job: V1Job,
   progress: Progress,
-  onFailure: () => Promise<unknown>,
   onCreated?: () => void,
 ): Promise<V1Pod> {
   const namespace = job.metadata!.namespace!;
   const jobName = job.metadata!.name!;
-  await cluster.createJob(job, false);
+  const creating = cluster.createJob(job, false);
+  try {
+    await untilInterrupted(() => creating, 'creating the copy job');
+  } catch (err) {
+    // Interrupted mid-request: the server may still have created it.
+    if (await creating.then(() => true, () => false)) await cleanUp(() => cluster.deleteJob(namespace, jobName));
+    throw err;
+  }
   onCreated?.();
   progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
-    const pod = await untilInterrupted(waitForCopyPod(cluster, namespace, jobName, req.podRunningTimeoutMs, progress), 'waiting for the copy pod');
+    const pod = await untilInterrupted(
+      (abort) => waitForCopyPod(cluster, namespace, jobName, req.podRunningTimeoutMs, progress, abort),
+      'waiting for the copy pod',
+    );
     // Recorded on the Job so `status` needs a single list call to name the pod.
     await cluster.annotateJob(namespace, jobName, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
     await cleanUp(() => cluster.deleteJob(namespace, jobName));
-    await cleanUp(onFailure);
     throw err;
   }
 }
@@ -270,13 +284,19 @@ async function createAndWait(
  * After a StatefulSet is scaled down, waits (watching) until its pods are gone, then names the
  * ordinal-0 PVC of each claim template for the copy to mount.
  */
-async function statefulSetClaims(cluster: Cluster, target: ScaleTarget, claimTemplates: string[], progress: Progress): Promise<Record<string, string>> {
+async function statefulSetClaims(
+  cluster: Cluster,
+  target: ScaleTarget,
+  claimTemplates: string[],
+  progress: Progress,
+  abort: AbortSignal,
+): Promise<Record<string, string>> {
   if (claimTemplates.length === 0) return {};
   const selector = Object.entries(target.object.spec?.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   progress.step(`waiting for the pods of statefulset/${target.name} to be gone before mounting its volumes`);
-  await waitForNoPods(cluster, target.namespace, selector, (pod) => pod.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === target.name) ?? false);
+  await waitForNoPods(cluster, target.namespace, selector, abort, (pod) => pod.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === target.name) ?? false);
   return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${target.name}-0`]));
 }
 

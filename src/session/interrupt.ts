@@ -2,15 +2,22 @@ import { CliError, ExitCode } from '../errors.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Rejects with an "interrupted" CliError when Ctrl-C, SIGTERM or SIGHUP arrives while `work` runs. */
-export async function untilInterrupted<T>(work: Promise<T>, what: string): Promise<T> {
+/**
+ * Runs `work`, rejecting with an "interrupted" CliError when Ctrl-C, SIGTERM or SIGHUP arrives.
+ * `work` gets an AbortSignal that fires then, so it can close its watches and timers at once.
+ */
+export async function untilInterrupted<T>(work: (abort: AbortSignal) => Promise<T>, what: string): Promise<T> {
+  const controller = new AbortController();
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
-    onSignal = (signal) => reject(new CliError(`interrupted by ${signal} while ${what}`, ExitCode.interrupted));
+    onSignal = (signal) => {
+      controller.abort();
+      reject(new CliError(`interrupted by ${signal} while ${what}`, ExitCode.interrupted));
+    };
   });
   for (const s of SIGNALS) process.once(s, onSignal!);
   try {
-    return await Promise.race([work, interrupted]);
+    return await Promise.race([work(controller.signal), interrupted]);
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal!);
   }

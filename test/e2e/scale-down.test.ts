@@ -297,6 +297,34 @@ describe('--scale-down: the restore always happens', () => {
     expect(await copyJobs('intr')).toEqual([]);
   });
 
+  it('Ctrl-C while waiting for the copy pod: exit 130, copy deleted, original restored (with and without --scale-down)', async () => {
+    // A scheduling gate keeps the copy Pending without failing, as a slow image pull would.
+    await apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gated}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: gated}}
+  template:
+    metadata: {labels: {app: gated}}
+    spec:
+      schedulingGates: [{name: example.com/never}]
+      containers: [{name: app, image: registry.example/gated:1}]
+`);
+    for (const extra of [[], ['--scale-down']]) {
+      const s = startPlugin(['deployment/gated', '-n', ns, ...extra]);
+      await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/waiting for its pod to be Running/);
+      s.child.kill('SIGINT');
+      const r = await s.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/^error: interrupted by SIGINT while waiting for the copy pod$/m);
+      expect(await copyJobs('gated')).toEqual([]);
+      expect(await replicas('deployment', 'gated')).toBe(2);
+      expect(holdKeys(await annotations('deployment', 'gated'))).toEqual([]);
+    }
+  });
+
   it('the copy pod dying ends the session and restores', async () => {
     await apply(deployment('dies', 2));
     const s = startPlugin(['deployment/dies', '-n', ns, '--scale-down']);
