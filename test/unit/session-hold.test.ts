@@ -240,6 +240,14 @@ describe('releasePatch', () => {
     ]);
   });
 
+  it('restores a suspended kind to "not suspended" when the recorded original was unreadable', () => {
+    // readHold turns an unreadable original into 1 (right for replicas); for suspend it must be a boolean.
+    const h = hold({ original: 1 });
+    const object = heldObject('cronjob', h, { schedule: '* * * * *' });
+    const { patch } = releasePatch('cronjob', object, h, 'cronjob/nightly');
+    expect(patch).toContainEqual({ op: 'replace', path: '/spec/suspend', value: false });
+  });
+
   it('leaves a Job someone resumed, and warns', () => {
     const h = hold({ original: false });
     const object = heldObject('cronjob', h, {});
