@@ -2,6 +2,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, UsageError } from './errors.js';
+import { installSignalHandlers } from './session/interrupt.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
@@ -22,6 +23,7 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  installSignalHandlers();
   const verbose = argv.some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
   try {
     await withGlobalFlags(yargs(argv))

@@ -7,12 +7,11 @@ import {
   SCALE_DOWN_FORBIDDEN,
   currentScale,
   describeHolder,
+  holdTakingPatch,
   readHold,
   releasePatch,
   renewPatch,
   staleReason,
-  suspends,
-  withHoldTaken,
   type Hold,
   type ScalableKind,
 } from '../session/hold.js';
@@ -20,25 +19,25 @@ import {
 const MAX_ATTEMPTS = 10;
 
 export interface Acquired {
-  /** The stale hold we took over (and whose copy we deleted), if any. */
+  /** The stale hold we took over, if any. */
   tookOver?: { hold: Hold; reason: string };
 }
 
 /**
- * Takes the scale-down lock: ONE conditional write (merge patch carrying the resourceVersion we
- * read) that sets our annotations and zero replicas together. A 409 means someone wrote first:
- * re-read and decide again, so two racers can never both win.
+ * Takes the scale-down lock with ONE conditional write (see holdTakingPatch). A 409 means someone
+ * wrote first: re-read and decide again, so two racers can never both win. `onTaken` runs as soon
+ * as the write succeeded, so the caller knows it must restore whatever happens next.
  */
-export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: Hold, now: () => Date): Promise<Acquired> {
+export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: Hold, onTaken: () => void): Promise<Acquired> {
   const kindName = `${target.kind}/${target.name}`;
   let object = target.object;
-  let tookOver: Acquired['tookOver'];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) object = await cluster.read(target.kind, target.name, target.namespace);
+    let tookOver: Acquired['tookOver'];
     const existing = readHold(object.metadata);
     if (existing && existing.session !== hold.session) {
       const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
-      const reason = staleReason(existing, now(), jobExists);
+      const reason = staleReason(existing, new Date(), jobExists);
       if (!reason) {
         throw new CliError(
           `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
@@ -51,30 +50,45 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
     } else {
       hold.original = currentScale(target.kind, object);
     }
-    const next = withHoldTaken(target.kind, object, hold);
-    const body = {
-      metadata: { resourceVersion: object.metadata.resourceVersion, annotations: next.metadata.annotations, labels: { [HoldKeys.held]: 'true' } },
-      spec: suspends(target.kind) ? { suspend: true } : { replicas: 0 },
-    };
     try {
-      target.object = await cluster.patch(target.kind, target.namespace, target.name, body, 'application/merge-patch+json');
-      if (tookOver) await cluster.deleteJob(target.namespace, tookOver.hold.copyJob);
-      return { tookOver };
+      const patch = holdTakingPatch(target.kind, object.metadata.resourceVersion, hold);
+      target.object = await cluster.patch(target.kind, target.namespace, target.name, patch, 'application/merge-patch+json');
     } catch (err) {
       if (isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
     }
+    onTaken();
+    return { tookOver };
   }
   throw new CliError(`${kindName} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
 }
 
-/** Renews the lease, only while the hold still names this session. False when the hold is lost. */
-export async function renewHold(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string, leaseExpires: Date): Promise<boolean> {
+/** True while the object's hold still names the session. */
+async function stillHeldBy(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string): Promise<boolean> {
+  const object = await cluster.find(kind, name, namespace);
+  return readHold(object?.metadata)?.session === session;
+}
+
+/**
+ * Renews the lease (and with `detached`, marks the hold as living as long as its copy), only while
+ * the hold still names this session. False when the hold was lost to another session.
+ */
+export async function renewHold(
+  cluster: Cluster,
+  kind: ScalableKind,
+  namespace: string,
+  name: string,
+  session: string,
+  leaseExpires: Date,
+  detached?: boolean,
+): Promise<boolean> {
   try {
-    await cluster.patch(kind, namespace, name, renewPatch(session, leaseExpires), 'application/json-patch+json');
+    await cluster.patch(kind, namespace, name, renewPatch(session, leaseExpires, detached), 'application/json-patch+json');
     return true;
   } catch (err) {
-    if (isFailedPatchTest(err) || isNotFound(err)) return false;
+    if (isNotFound(err)) return false;
+    // 422 is also what validation or an admission policy answers: only a changed session means "lost".
+    if (isFailedPatchTest(err) && !(await stillHeldBy(cluster, kind, namespace, name, session))) return false;
     throw toCliError(err, cluster.connection.server, `renew the scale-down lease on ${kind}/${name}`);
   }
 }
@@ -101,7 +115,9 @@ export async function releaseHold(cluster: Cluster, kind: ScalableKind, namespac
       await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
       return { restored: true, warning };
     } catch (err) {
-      if (isFailedPatchTest(err) || isConflict(err)) continue;
+      // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
+      const changed = isFailedPatchTest(err) && (await cluster.find(kind, name, namespace))?.metadata?.resourceVersion !== object.metadata.resourceVersion;
+      if (changed || isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
     }
   }

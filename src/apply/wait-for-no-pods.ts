@@ -1,7 +1,7 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 
-/** Waits, by watching from a list's resourceVersion, until no pod matching the selector and `belongs` is left. */
+/** Waits, by watching, until no pod matching the selector and `belongs` is left. */
 export async function waitForNoPods(
   cluster: Cluster,
   namespace: string,
@@ -9,27 +9,38 @@ export async function waitForNoPods(
   abort: AbortSignal,
   belongs: (pod: V1Pod) => boolean,
 ): Promise<void> {
-  const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
-  const remaining = new Set(items.filter(belongs).map((p) => p.metadata!.name!));
+  const remaining = new Set<string>();
+  const resync = async () => {
+    const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
+    remaining.clear();
+    for (const pod of items.filter(belongs)) remaining.add(pod.metadata!.name!);
+    return resourceVersion;
+  };
+  const resourceVersion = await resync();
   if (remaining.size === 0) return;
-  let watching: Promise<() => void> | undefined;
+  let stop: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      abort.addEventListener('abort', () => reject(abort.reason), { once: true });
-      watching = cluster.watch(
+      abort.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      const check = () => remaining.size === 0 && resolve();
+      stop = cluster.watchContinuously(
         `/api/v1/namespaces/${namespace}/pods`,
         { labelSelector, resourceVersion },
         (type, pod: V1Pod) => {
           if (!belongs(pod)) return;
           if (type === 'DELETED') remaining.delete(pod.metadata!.name!);
           else remaining.add(pod.metadata!.name!);
-          if (remaining.size === 0) resolve();
+          check();
         },
-        (err) => err && (err as Error).name !== 'AbortError' && reject(err),
+        async () => {
+          const rv = await resync();
+          check();
+          return rv;
+        },
+        reject,
       );
-      watching.catch(reject);
     });
   } finally {
-    void watching?.then((stop) => stop(), () => undefined);
+    stop?.();
   }
 }

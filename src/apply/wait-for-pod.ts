@@ -17,12 +17,12 @@ export async function waitForCopyPod(
   progress: Progress,
   abort: AbortSignal,
 ): Promise<V1Pod> {
-  const watches: Array<Promise<() => void>> = [];
+  const stops: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<V1Pod>((resolve, reject) => {
       const fail = (message: string) => reject(new CliError(message, ExitCode.copyFailed));
-      abort.addEventListener('abort', () => reject(abort.reason), { once: true });
+      abort.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
       timer = setTimeout(
         () => fail(`the copy pod of job ${jobName} was not Running after ${Math.round(timeoutMs / 1000)}s; raise --pod-running-timeout or inspect it with "kubectl describe job ${jobName} -n ${namespace}"`),
         timeoutMs,
@@ -43,22 +43,20 @@ export async function waitForCopyPod(
           fail(`the Job controller could not create the copy pod: ${event.message ?? 'no message'}`);
         }
       };
-      const onDone = (err: unknown) => {
-        if (err) fail(`lost the watch on the copy pod of job ${jobName}: ${err instanceof Error ? err.message : String(err)}`);
+      const lost = (err: unknown) => fail(`lost the watch on the copy pod of job ${jobName}: ${err instanceof Error ? err.message : String(err)}`);
+      const labelSelector = `batch.kubernetes.io/job-name=${jobName}`;
+      const resyncPods = async () => {
+        const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
+        for (const pod of items) onPod('ADDED', pod);
+        return resourceVersion;
       };
-      watches.push(
-        cluster.watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: `batch.kubernetes.io/job-name=${jobName}` }, onPod, onDone),
-        cluster.watch(
-          `/api/v1/namespaces/${namespace}/events`,
-          { fieldSelector: `involvedObject.kind=Job,involvedObject.name=${jobName}` },
-          onEvent,
-          onDone,
-        ),
-      );
-      for (const w of watches) w.catch(reject);
+      stops.push(cluster.watchContinuously(`/api/v1/namespaces/${namespace}/pods`, { labelSelector }, onPod, resyncPods, lost));
+      // Without a resourceVersion a restarted event watch replays what exists, so nothing is missed.
+      const fieldSelector = `involvedObject.kind=Job,involvedObject.name=${jobName}`;
+      stops.push(cluster.watchContinuously(`/api/v1/namespaces/${namespace}/events`, { fieldSelector }, onEvent, async () => undefined, lost));
     });
   } finally {
     clearTimeout(timer);
-    for (const w of await Promise.allSettled(watches)) if (w.status === 'fulfilled') w.value();
+    for (const stop of stops) stop();
   }
 }

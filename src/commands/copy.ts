@@ -20,7 +20,7 @@ import { resolveTarget } from '../resolve/resolve.js';
 import { scaleTargetFor, type ScaleTarget } from '../resolve/scale-target.js';
 import { collectStaleCopies } from '../session/gc.js';
 import type { Hold } from '../session/hold.js';
-import { shielded, untilInterrupted } from '../session/interrupt.js';
+import { guarded, throwIfInterrupted, untilInterrupted } from '../session/interrupt.js';
 import { newSessionId, ScaleDownSession } from '../session/session.js';
 import { parseTarget, type Target } from '../target/parse.js';
 import { isFinished, listCopies, type Copy } from './copies.js';
@@ -109,7 +109,8 @@ export async function run(flags: CopyFlags): Promise<void> {
   validate(req);
   const progress = createProgress(process.stderr, process.env);
   try {
-    await copy(req, progress);
+    // Guarded: a signal must not kill the process between a write and its undo.
+    await guarded(() => copy(req, progress));
   } finally {
     progress.stop();
   }
@@ -184,23 +185,23 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
 
   for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) warn(warning);
   const leaseMs = req.leaseSeconds * 1000;
-  const hold: Hold = { session: newSessionId(), copyJob: jobName, user, host: owner.host, since: now, leaseExpires: new Date(Date.now() + leaseMs), original: 0 };
+  const hold: Hold = {
+    session: newSessionId(),
+    copyJob: jobName,
+    user,
+    host: owner.host,
+    since: now,
+    leaseExpires: new Date(Date.now() + leaseMs),
+    original: 0,
+    detached: false,
+  };
   const session = new ScaleDownSession(cluster, scaleTarget, hold, leaseMs, progress);
-  const sessionRecord = (detached: boolean): CopySession => ({
-    id: hold.session,
-    scaledKind: scaleTarget.kind,
-    scaledName: scaleTarget.name,
-    detached,
-    leaseExpires: detached ? expiresAt : hold.leaseExpires,
-  });
-  const acquiring = session.acquire();
-  await untilInterrupted(() => acquiring, `scaling down ${session.kindName}`).catch(async (err) => {
-    // Interrupted mid-write: once the write settles, restore if it took the hold.
-    if (await acquiring.then(() => true, () => false)) await cleanUp(() => session.end());
-    throw err;
-  });
-  let pod: V1Pod;
+  // From the hold's write on, one try/finally: whatever happens, end() undoes what was done.
+  let failure: unknown;
+  let detached = false;
   try {
+    throwIfInterrupted(`scaling down ${session.kindName}`);
+    await session.acquire();
     const claimVolumes =
       scaleTarget.kind === 'statefulset'
         ? await untilInterrupted(
@@ -208,32 +209,46 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
             `waiting for ${session.kindName} to scale down`,
           )
         : undefined;
-    plan = planCopy(sessionRecord(req.flags.detach), claimVolumes);
+    session.assertHeld();
+    const record: CopySession = {
+      id: hold.session,
+      scaledKind: scaleTarget.kind,
+      scaledName: scaleTarget.name,
+      detached: req.flags.detach,
+      // Computed now, not at the start: the StatefulSet wait may have outlasted a lease.
+      leaseExpires: req.flags.detach ? expiresAt : new Date(Date.now() + leaseMs),
+    };
+    plan = planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
-    pod = await createAndWait(cluster, req, plan.job, progress, () => session.jobExists());
+    const pod = await createAndWait(cluster, req, plan.job, progress, (created) => session.setJobCreated(created));
+    printPod(pod, req.output, resolved.namespace);
+    if (req.flags.detach) {
+      await session.detach(expiresAt);
+      detached = true;
+      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires (${expiresAt.toISOString()}) or "kubectl copy-target delete ${jobName}"`);
+      return;
+    }
+    progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
+    const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
+    progress.step(`session ended: ${reason}`);
   } catch (err) {
-    await cleanUp(() => session.end());
-    throw err;
+    failure = err;
+  } finally {
+    if (!detached) {
+      if (failure) await cleanUp(() => session.end());
+      else await session.end();
+    }
   }
-  printPod(pod, req.output, resolved.namespace);
-  if (req.flags.detach) {
-    await session.detach(expiresAt);
-    progress.done(`detached: ${session.kindName} stays scaled down until the copy expires (${expiresAt.toISOString()}) or "kubectl copy-target delete ${jobName}"`);
-    return;
-  }
-  progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
-  const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
-  progress.step(`session ended: ${reason}`);
-  await shielded(process.stderr, () => session.end());
+  if (failure) throw failure;
 }
 
 /**
- * Runs cleanup after a failure, shielded from a second Ctrl-C. The failure that got us here stays
- * the error the user sees; a cleanup that fails too is a warning line naming what is left.
+ * Runs cleanup after a failure. The failure that got us here stays the error the user sees; a
+ * cleanup that fails too is a warning line naming what is left.
  */
 async function cleanUp(cleanup: () => Promise<unknown>): Promise<void> {
   try {
-    await shielded(process.stderr, cleanup);
+    await cleanup();
   } catch (err) {
     warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -252,7 +267,7 @@ async function createAndWait(
   req: CopyRequest,
   job: V1Job,
   progress: Progress,
-  onCreated?: () => void,
+  onJob?: (exists: boolean) => void,
 ): Promise<V1Pod> {
   const namespace = job.metadata!.namespace!;
   const jobName = job.metadata!.name!;
@@ -264,7 +279,7 @@ async function createAndWait(
     if (await creating.then(() => true, () => false)) await cleanUp(() => cluster.deleteJob(namespace, jobName));
     throw err;
   }
-  onCreated?.();
+  onJob?.(true);
   progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
     const pod = await untilInterrupted(
@@ -275,7 +290,10 @@ async function createAndWait(
     await cluster.annotateJob(namespace, jobName, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
-    await cleanUp(() => cluster.deleteJob(namespace, jobName));
+    await cleanUp(async () => {
+      await cluster.deleteJob(namespace, jobName);
+      onJob?.(false);
+    });
     throw err;
   }
 }

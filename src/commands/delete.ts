@@ -4,6 +4,7 @@ import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
 import { parseTarget } from '../target/parse.js';
 import { collectStaleCopies, removeCopy } from '../session/gc.js';
+import { guarded } from '../session/interrupt.js';
 import { listCopies, type Copy } from './copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
@@ -24,17 +25,27 @@ export async function run(flags: DeleteFlags): Promise<void> {
   const matchers = flags.names.map((name) => ({ name, matches: matcherFor(name) }));
   const connection = loadConnection(flags);
   const cluster = new Cluster(connection);
-  const copies = await listCopies(cluster, connection.namespace);
+  await guarded(() => deleteCopies(cluster, connection.namespace, flags, matchers));
+}
+
+/** Deletes the matched copies (restoring what they hold), then the stale ones nobody named. */
+async function deleteCopies(
+  cluster: Cluster,
+  namespace: string,
+  flags: DeleteFlags,
+  matchers: Array<{ name: string; matches: (c: Copy) => boolean }>,
+): Promise<void> {
+  const copies = await listCopies(cluster, namespace);
   const selected = new Set<Copy>(flags.all ? copies : []);
   for (const m of matchers) {
     const hits = copies.filter(m.matches);
     if (hits.length === 0) {
-      throw new CliError(`no copy matches "${m.name}" in namespace ${connection.namespace}; list them with "kubectl copy-target status"`);
+      throw new CliError(`no copy matches "${m.name}" in namespace ${namespace}; list them with "kubectl copy-target status"`);
     }
     hits.forEach((c) => selected.add(c));
   }
   if (selected.size === 0) {
-    process.stderr.write(`No copies found in namespace ${connection.namespace}\n`);
+    process.stderr.write(`No copies found in namespace ${namespace}\n`);
     return;
   }
   // The cheap gc pass over what was listed anyway: stale copies not named here go too.

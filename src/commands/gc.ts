@@ -1,6 +1,7 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { collectGarbage } from '../session/gc.js';
+import { guarded } from '../session/interrupt.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface GcFlags extends GlobalFlags {
@@ -13,10 +14,10 @@ export async function run(flags: GcFlags): Promise<void> {
   const cluster = new Cluster(connection);
   let actions = 0;
   try {
-    await collectGarbage(cluster, flags.allNamespaces ? undefined : connection.namespace, (line) => {
+    await guarded(() => collectGarbage(cluster, flags.allNamespaces ? undefined : connection.namespace, (line) => {
       actions++;
       process.stdout.write(`${line.replace(/^gc: /, '')}\n`);
-    });
+    }));
   } finally {
     cluster.close();
   }

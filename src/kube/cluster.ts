@@ -226,6 +226,54 @@ export class Cluster {
     return () => controller.abort();
   }
 
+  /**
+   * A watch that outlives the server's watch timeout (30-60 min) and "410 Gone": whenever the
+   * server ends it or sends an ERROR event, `resync` re-reads the current state (and returns the
+   * resourceVersion to go on from) and the watch starts again. Returns a function that stops it.
+   */
+  watchContinuously(
+    path: string,
+    params: Record<string, string | undefined>,
+    onEvent: (type: string, object: any) => void,
+    resync: () => Promise<string | undefined>,
+    onFailure: (err: unknown) => void,
+  ): () => void {
+    let generation = 0;
+    let current: Promise<() => void> | undefined;
+    let stopped = false;
+    const stopCurrent = () => void current?.then((stop) => stop(), () => undefined);
+    const start = (resourceVersion: string | undefined) => {
+      if (stopped) return;
+      const mine = ++generation;
+      const restart = () => {
+        if (mine !== generation || stopped) return;
+        generation++;
+        stopCurrent();
+        resync().then(start, onFailure);
+      };
+      current = this.watch(
+        path,
+        { ...params, resourceVersion },
+        (type, object) => {
+          if (mine !== generation) return;
+          if (type === 'ERROR') restart();
+          else onEvent(type, object);
+        },
+        (err) => {
+          if (mine !== generation || stopped) return;
+          if (!err) restart(); // the server ended the watch: carry on
+          else if ((err as Error).name !== 'AbortError') onFailure(err);
+        },
+      );
+      current.catch(onFailure);
+    };
+    start(params.resourceVersion);
+    return () => {
+      stopped = true;
+      stopCurrent();
+    };
+  }
+
   /** Lets the process exit without waiting for idle keep-alive sockets. */
   close(): void {
     this.rest.close();

@@ -13,6 +13,8 @@ export class ApiError extends Error {
   }
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export type ContentType = 'application/json' | 'application/merge-patch+json' | 'application/json-patch+json';
 
 /**
@@ -69,6 +71,8 @@ export class RestClient {
         },
       );
       req.on('error', reject);
+      // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.end(payload);
     });
   }

@@ -30,7 +30,9 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
       if (!copy.job.metadata?.deletionTimestamp) live.push(copy);
       continue;
     }
-    report(`gc: copy job ${copy.job.metadata!.name} is stale (${reason}): ${await removeCopy(cluster, copy)}`);
+    // One copy we may not clean (someone else's, forbidden) must not fail the command at hand.
+    const done = await removeCopy(cluster, copy).catch((err: unknown) => `could not clean it up: ${err instanceof Error ? err.message : String(err)}`);
+    report(`gc: copy job ${copy.job.metadata!.name} is stale (${reason}): ${done}`);
   }
   return live;
 }
@@ -40,7 +42,8 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
  * still labelled as held whose hold is stale (lease expired, or its copy is gone) is restored.
  */
 export async function collectGarbage(cluster: Cluster, namespace: string | undefined, report: (line: string) => void): Promise<void> {
-  await collectStaleCopies(cluster, await listCopies(cluster, namespace), report);
+  const live = await collectStaleCopies(cluster, await listCopies(cluster, namespace), report);
+  const liveJobs = new Set(live.map((c) => `${c.job.metadata!.namespace}/${c.job.metadata!.name}`));
   const now = new Date();
   for (const kind of SCALABLE_KINDS) {
     const held = await cluster.list(kind, namespace, `${HoldKeys.held}=true`).catch((err: unknown) => {
@@ -52,7 +55,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       const ns = object.metadata.namespace as string;
       const name = object.metadata.name as string;
       if (!hold) continue;
-      const jobExists = (await cluster.find('job', hold.copyJob, ns)) !== undefined;
+      const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);
       const reason = staleReason(hold, now, jobExists);
       if (!reason) continue;
       if (jobExists) await cluster.deleteJob(ns, hold.copyJob);

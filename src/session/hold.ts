@@ -11,6 +11,8 @@ export const HoldKeys = {
   host: `${KEY_PREFIX}/hold-host`,
   since: `${KEY_PREFIX}/hold-since`,
   leaseExpires: `${KEY_PREFIX}/hold-lease-expires`,
+  /** "true" once the session detached: the copy Job's existence is then what keeps the hold alive. */
+  detached: `${KEY_PREFIX}/hold-detached`,
   /** Replica count before the hold, or the previous spec.suspend ("true"/"false") for Jobs and CronJobs. */
   original: `${KEY_PREFIX}/hold-original`,
   /** Label, so gc finds held workloads with a server-side selector. */
@@ -35,10 +37,8 @@ export interface Hold {
   leaseExpires: Date;
   /** A replica count, or a suspend value. */
   original: number | boolean;
+  detached: boolean;
 }
-
-/** A copy Job that does not exist yet is not proof of a dead session for this long after `since`. */
-export const JOB_CREATION_GRACE_MS = 60_000;
 
 interface Meta {
   labels?: Record<string, string>;
@@ -60,6 +60,7 @@ export function readHold(meta: Meta | undefined): Hold | undefined {
     leaseExpires: new Date(a[HoldKeys.leaseExpires] ?? 0),
     // An unreadable count restores to 1 rather than leaving the workload at zero.
     original: typeof original === 'number' && Number.isNaN(original) ? 1 : original,
+    detached: a[HoldKeys.detached] === 'true',
   };
 }
 
@@ -72,13 +73,18 @@ export function holdAnnotations(hold: Hold): Record<string, string> {
     [HoldKeys.since]: hold.since.toISOString(),
     [HoldKeys.leaseExpires]: hold.leaseExpires.toISOString(),
     [HoldKeys.original]: String(hold.original),
+    [HoldKeys.detached]: String(hold.detached),
   };
 }
 
-/** Why a hold no longer protects anyone, or undefined while it is live. */
+/**
+ * Why a hold no longer protects anyone, or undefined while it is live. A foreground session proves
+ * it is alive by renewing the lease (its copy may not exist yet: a StatefulSet's pods can take long
+ * to go); a detached hold lives exactly as long as its copy Job.
+ */
 export function staleReason(hold: Hold, now: Date, copyJobExists: boolean): string | undefined {
   if (hold.leaseExpires <= now) return `its lease expired at ${hold.leaseExpires.toISOString()}`;
-  if (!copyJobExists && now.getTime() - hold.since.getTime() > JOB_CREATION_GRACE_MS) return `its copy job ${hold.copyJob} is gone`;
+  if (hold.detached && !copyJobExists) return `its copy job ${hold.copyJob} is gone`;
   return undefined;
 }
 
@@ -92,17 +98,15 @@ export function currentScale(kind: ScalableKind, object: any): number | boolean 
 }
 
 /**
- * The workload with our hold taken: annotations and label set, scaled to zero (or suspended), in
- * one object so it is written in one conditional write. A stale hold being taken over keeps its
- * recorded original, since the workload is still at the stale session's zero.
+ * The ONE conditional write that takes the hold: a merge patch carrying the resourceVersion that
+ * was read (the server answers 409 if anyone wrote since), our annotations and label, and zero
+ * replicas (or suspend) together, so a crash can never leave zero replicas without an owner record.
  */
-export function withHoldTaken(kind: ScalableKind, object: any, hold: Hold): any {
-  const next = structuredClone(object);
-  next.metadata.annotations = { ...next.metadata.annotations, ...holdAnnotations(hold) };
-  next.metadata.labels = { ...next.metadata.labels, [HoldKeys.held]: 'true' };
-  if (suspends(kind)) next.spec.suspend = true;
-  else next.spec.replicas = 0;
-  return next;
+export function holdTakingPatch(kind: ScalableKind, resourceVersion: string, hold: Hold): object {
+  return {
+    metadata: { resourceVersion, annotations: holdAnnotations(hold), labels: { [HoldKeys.held]: 'true' } },
+    spec: suspends(kind) ? { suspend: true } : { replicas: 0 },
+  };
 }
 
 export interface Release {
@@ -146,12 +150,14 @@ export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindNa
   return { patch, warning };
 }
 
-/** JSON patch that renews the lease, only while the hold still names the session. */
-export function renewPatch(session: string, leaseExpires: Date): Release['patch'] {
-  return [
+/** JSON patch that renews the lease (and may mark the hold detached), only while the hold still names the session. */
+export function renewPatch(session: string, leaseExpires: Date, detached?: boolean): Release['patch'] {
+  const patch: Release['patch'] = [
     { op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: session },
     { op: 'replace', path: `/metadata/annotations/${pointer(HoldKeys.leaseExpires)}`, value: leaseExpires.toISOString() },
   ];
+  if (detached !== undefined) patch.push({ op: 'add', path: `/metadata/annotations/${pointer(HoldKeys.detached)}`, value: String(detached) });
+  return patch;
 }
 
 /**

@@ -1,48 +1,83 @@
 import { CliError, ExitCode } from '../errors.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const controller = new AbortController();
+let received: NodeJS.Signals | undefined;
+let signalsSeen = 0;
+let guardedDepth = 0;
+
+/** Aborted by the first Ctrl-C, SIGTERM or SIGHUP. */
+export const interruption: AbortSignal = controller.signal;
 
 /**
- * Runs `work`, rejecting with an "interrupted" CliError when Ctrl-C, SIGTERM or SIGHUP arrives.
- * `work` gets an AbortSignal that fires then, so it can close its watches and timers at once.
+ * Installed once at start-up and never removed, so no moment is left where Node's default would
+ * kill the process mid-write. Outside guarded work the first signal exits 130 at once. Inside it,
+ * the first signal aborts `interruption` (the work winds down and restores), a second says to
+ * wait, a third gives up. Output errors (a closed terminal after SIGHUP) must not kill the
+ * restore either.
+ */
+export function installSignalHandlers(): void {
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  for (const s of SIGNALS) {
+    process.on(s, (signal: NodeJS.Signals) => {
+      signalsSeen++;
+      if (!received) {
+        received = signal;
+        controller.abort();
+      }
+      if (guardedDepth === 0) process.exit(ExitCode.interrupted);
+      if (signalsSeen === 2) {
+        process.stderr.write('still cleaning up (deleting the copy, restoring the original); interrupt again to give up\n');
+      } else if (signalsSeen >= 3) {
+        process.stderr.write('gave up cleaning up; run "kubectl copy-target gc" to restore what was left\n');
+        process.exit(ExitCode.interrupted);
+      }
+    });
+  }
+}
+
+/** Runs work that must not be killed by a signal: it watches `interruption` and cleans up itself. */
+export async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  guardedDepth++;
+  try {
+    return await work();
+  } finally {
+    guardedDepth--;
+  }
+}
+
+function interruptedError(what: string): CliError {
+  return new CliError(`interrupted by ${received ?? 'a signal'} while ${what}`, ExitCode.interrupted);
+}
+
+/** Throws the interruption (if one came) before a step that must not start after it. */
+export function throwIfInterrupted(what: string): void {
+  if (interruption.aborted) throw interruptedError(what);
+}
+
+/**
+ * Runs `work`, rejecting as soon as an interruption arrives (at once if one already has). `work`
+ * gets the signal so it can close its watches and timers.
  */
 export async function untilInterrupted<T>(work: (abort: AbortSignal) => Promise<T>, what: string): Promise<T> {
-  const controller = new AbortController();
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  throwIfInterrupted(what);
+  let onAbort: (() => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
-    onSignal = (signal) => {
-      controller.abort();
-      reject(new CliError(`interrupted by ${signal} while ${what}`, ExitCode.interrupted));
-    };
+    onAbort = () => reject(interruptedError(what));
+    interruption.addEventListener('abort', onAbort, { once: true });
   });
-  for (const s of SIGNALS) process.once(s, onSignal!);
   try {
-    return await Promise.race([work(controller.signal), interrupted]);
+    return await Promise.race([work(interruption), interrupted]);
   } finally {
-    for (const s of SIGNALS) process.off(s, onSignal!);
+    interruption.removeEventListener('abort', onAbort!);
   }
 }
 
-/** Resolves with the signal's name when one arrives; the returned function stops listening. */
-export function nextSignal(): { signal: Promise<NodeJS.Signals>; stop: () => void } {
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
+/** Resolves with what ended a foreground session, when an interruption arrives. */
+export function whenInterrupted(): Promise<string> {
+  return new Promise((resolve) => {
+    if (interruption.aborted) resolve(`received ${received}`);
+    else interruption.addEventListener('abort', () => resolve(`received ${received}`), { once: true });
   });
-  for (const s of SIGNALS) process.once(s, onSignal!);
-  return { signal, stop: () => SIGNALS.forEach((s) => process.off(s, onSignal!)) };
-}
-
-/**
- * Runs cleanup that must finish (restoring a workload) with signals swallowed, so an impatient
- * second Ctrl-C cannot leave the workload scaled down.
- */
-export async function shielded<T>(stderr: NodeJS.WritableStream, cleanup: () => Promise<T>): Promise<T> {
-  const onSignal = () => stderr.write('still cleaning up (deleting the copy, restoring the original); please wait\n');
-  for (const s of SIGNALS) process.on(s, onSignal);
-  try {
-    return await cleanup();
-  } finally {
-    for (const s of SIGNALS) process.off(s, onSignal);
-  }
 }

@@ -1,22 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { podState } from '../apply/pod-state.js';
-import { acquireHold, releaseHold, renewHold } from '../apply/hold.js';
 import { recordEvent } from '../apply/events.js';
+import { acquireHold, releaseHold, renewHold } from '../apply/hold.js';
+import { podState } from '../apply/pod-state.js';
+import { CliError } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { CopyKeys } from '../plan/labels.js';
 import type { Progress } from '../render/progress.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from './hold.js';
-import { nextSignal } from './interrupt.js';
+import { whenInterrupted } from './interrupt.js';
 
 export const newSessionId = (): string => randomBytes(6).toString('hex');
 
 /**
  * One --scale-down session: holds the original at zero while the copy lives, renews the lease
- * while the CLI runs, and restores the original when it ends — whatever ends it.
+ * while the CLI runs, and restores the original when it ends — whatever ends it. `end()` is safe
+ * to call at any point: it undoes exactly what has been done.
  */
 export class ScaleDownSession {
   private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  private held = false;
   private jobCreated = false;
   private lost = false;
   private onLost: (() => void) | undefined;
@@ -34,22 +38,32 @@ export class ScaleDownSession {
 
   /** Takes the hold (exit 3 when someone else has it) and starts renewing the lease. */
   async acquire(): Promise<void> {
-    const { tookOver } = await acquireHold(this.cluster, this.target, this.hold, () => new Date());
+    const { tookOver } = await acquireHold(this.cluster, this.target, this.hold, () => {
+      this.held = true;
+      // Renewing keeps the process alive while the hold is ours, which is what it should do.
+      this.timer = setInterval(() => (this.renewing = this.renew()), Math.max(1000, this.leaseMs / 3));
+    });
     if (tookOver) {
       this.progress.step(
         `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
       );
+      await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob).catch((err: unknown) => {
+        process.stderr.write(`Warning: could not delete the stale copy job ${tookOver.hold.copyJob}: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
     this.progress.step(`${this.kindName} ${what}`);
     await recordEvent(this.cluster, this.target, 'CopyTargetScaledDown', `${what} by ${this.hold.user}@${this.hold.host} for copy job ${this.hold.copyJob} (session ${this.hold.session})`);
-    this.timer = setInterval(() => void this.renew(), Math.max(1000, this.leaseMs / 3));
-    this.timer.unref();
   }
 
-  /** The copy Job exists from now on, so its lease annotation is renewed too. */
-  jobExists(): void {
-    this.jobCreated = true;
+  /** Fails when the hold was lost (taken over after a lease gap), before anything is built on it. */
+  assertHeld(): void {
+    if (this.lost) throw new CliError(`the hold on ${this.kindName} was taken over by another session; try again`);
+  }
+
+  /** The copy Job exists from now on (true), or was deleted (false). */
+  setJobCreated(created: boolean): void {
+    this.jobCreated = created;
   }
 
   private async renew(): Promise<void> {
@@ -69,13 +83,23 @@ export class ScaleDownSession {
     }
   }
 
-  /** Hands the hold to the copy's lifetime (--detach): the lease lasts until the copy expires. */
+  private async stopRenewing(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.renewing; // a renewal in flight must not land after what comes next
+  }
+
+  /** Hands the hold to the copy's lifetime (--detach): it lasts until the copy expires or is deleted. */
   async detach(until: Date): Promise<void> {
-    this.stopRenewing();
-    await renewHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session, until);
-    if (this.jobCreated) {
-      await this.cluster.annotateJob(this.target.namespace, this.hold.copyJob, { [CopyKeys.leaseExpires]: until.toISOString() });
+    await this.stopRenewing();
+    const ns = this.target.namespace;
+    const held = await renewHold(this.cluster, this.target.kind, ns, this.target.name, this.hold.session, until, true);
+    if (!held) {
+      this.lost = true;
+      this.assertHeld();
     }
+    await this.cluster.annotateJob(ns, this.hold.copyJob, { [CopyKeys.leaseExpires]: until.toISOString(), [CopyKeys.detached]: 'true' });
+    this.held = false; // from now on the copy owns the hold: delete or gc restores it
   }
 
   /**
@@ -84,58 +108,70 @@ export class ScaleDownSession {
    */
   async holdUntilEnd(podName: string, durationMs: number | undefined): Promise<string> {
     const ns = this.target.namespace;
-    const signal = nextSignal();
-    let watching: Promise<() => void> | undefined;
+    let stopWatch: (() => void) | undefined;
     let durationTimer: NodeJS.Timeout | undefined;
     try {
-      return await new Promise<string>((resolve, reject) => {
-        signal.signal.then((s) => resolve(`received ${s}`));
+      return await new Promise<string>((resolve) => {
+        void whenInterrupted().then(resolve);
         if (durationMs !== undefined) durationTimer = setTimeout(() => resolve('--duration elapsed'), durationMs);
         this.onLost = () => resolve(`the hold on ${this.kindName} was taken over by another session`);
         if (this.lost) this.onLost();
-        watching = this.cluster.watch(
+        const onPod = (type: string, pod: any) => {
+          if (type === 'DELETED') resolve(`copy pod ${podName} was deleted`);
+          else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
+        };
+        stopWatch = this.cluster.watchContinuously(
           `/api/v1/namespaces/${ns}/pods`,
           { fieldSelector: `metadata.name=${podName}` },
-          (type, pod) => {
-            if (type === 'DELETED') resolve(`copy pod ${podName} was deleted`);
-            else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
+          onPod,
+          async () => {
+            const pod = await this.cluster.find('pod', podName, ns);
+            if (!pod) onPod('DELETED', undefined);
+            else onPod('MODIFIED', pod);
+            return pod?.metadata?.resourceVersion;
           },
-          (err) => {
-            if (err && (err as Error).name !== 'AbortError') resolve(`lost the watch on copy pod ${podName}`);
-          },
+          (err) => resolve(`lost the watch on copy pod ${podName}: ${err instanceof Error ? err.message : String(err)}`),
         );
-        watching.catch(reject);
       });
     } finally {
-      signal.stop();
       clearTimeout(durationTimer);
-      // The watch may still be connecting: stop it whenever it is up, or it keeps the process alive.
-      void watching?.then((stop) => stop(), () => undefined);
+      stopWatch?.();
     }
   }
 
-  private stopRenewing(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** Deletes the copy and restores the original (only if the hold still names this session). */
+  /**
+   * Deletes the copy and restores the original (only if the hold still names this session).
+   * Does only what is needed: nothing before the hold was taken, no delete before the Job exists.
+   */
   async end(): Promise<void> {
-    this.stopRenewing();
+    await this.stopRenewing();
+    if (!this.held) {
+      if (this.jobCreated) await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob);
+      return;
+    }
     // The restore must happen even if deleting the copy fails (e.g. forbidden); that error is
     // reported after it.
     let deleteFailure: unknown;
     if (this.jobCreated) {
       await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob).catch((err: unknown) => (deleteFailure = err));
     }
-    const released = await releaseHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session);
+    let released;
+    try {
+      released = await releaseHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session);
+    } catch (err) {
+      throw new CliError(
+        `could not restore ${this.kindName} (${err instanceof Error ? err.message : String(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,
+      );
+    }
+    this.held = false;
+    const deleted = this.jobCreated && !deleteFailure ? `deleted copy job ${this.hold.copyJob}; ` : '';
     if (released.warning) process.stderr.write(`Warning: ${released.warning}\n`);
     if (released.restored) {
       const what = released.warning ? 'released (scale left as someone else set it)' : suspends(this.target.kind) ? `restored (suspend=${this.hold.original})` : `restored to ${this.hold.original} replicas`;
-      this.progress.done(`${this.jobCreated ? `deleted copy job ${this.hold.copyJob}; ` : ''}${this.kindName} ${what}`);
+      this.progress.done(`${deleted}${this.kindName} ${what}`);
       await recordEvent(this.cluster, this.target, 'CopyTargetRestored', `${what} after copy job ${this.hold.copyJob} of ${this.hold.user}@${this.hold.host} ended (session ${this.hold.session})`);
     } else {
-      this.progress.done(`${this.jobCreated ? `deleted copy job ${this.hold.copyJob}; ` : ''}${this.kindName} is held by another session now, left as it is`);
+      this.progress.done(`${deleted}${this.kindName} is held by another session now, left as it is`);
     }
     if (deleteFailure) throw deleteFailure;
   }

@@ -285,17 +285,37 @@ describe('--scale-down: one owner at a time', () => {
 });
 
 describe('--scale-down: the restore always happens', () => {
-  it('Ctrl-C (SIGINT) ends a foreground session: copy deleted, original restored', async () => {
+  it('Ctrl-C (SIGINT) or a closed terminal (SIGHUP) ends a foreground session: copy deleted, original restored', async () => {
     await apply(deployment('intr', 2));
-    const s = startPlugin(['deployment/intr', '-n', ns, '--scale-down']);
-    await waitFor('deployment/intr', ns, '{.spec.replicas}', '0');
-    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
-    s.child.kill('SIGINT');
-    const r = await s.done;
-    expect(r.code).toBe(0);
-    expect(await replicas('deployment', 'intr')).toBe(2);
-    expect(await copyJobs('intr')).toEqual([]);
+    for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+      const s = startPlugin(['deployment/intr', '-n', ns, '--scale-down']);
+      await waitFor('deployment/intr', ns, '{.spec.replicas}', '0');
+      await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+      s.child.kill(signal);
+      const r = await s.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`session ended: received ${signal}`);
+      expect(await replicas('deployment', 'intr')).toBe(2);
+      expect(await copyJobs('intr')).toEqual([]);
+    }
   });
+
+  it('a session outlives the server ending its watches (every 10-20s on the test cluster): it still sees its pod die', async () => {
+    await apply(deployment('long', 2));
+    const s = startPlugin(['deployment/long', '-n', ns, '--scale-down', '--duration', '60s', '--lease-duration', '6s']);
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    // Past the server's longest watch (20s here): the session's first watch has ended by now.
+    await new Promise((r) => setTimeout(r, 21_000));
+    const held = await annotations('deployment', 'long');
+    expect(new Date(held['copy-target.dev/hold-lease-expires']!).getTime()).toBeGreaterThan(Date.now()); // renewed every 2s
+    const copyPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=long,copy-target.dev/copy=true'])).items[0].metadata.name;
+    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false']);
+    const r = await s.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
+    expect(await replicas('deployment', 'long')).toBe(2);
+    expect(await copyJobs('long')).toEqual([]);
+  }, 90_000);
 
   it('Ctrl-C while waiting for the copy pod: exit 130, copy deleted, original restored (with and without --scale-down)', async () => {
     // A scheduling gate keeps the copy Pending without failing, as a slow image pull would.
@@ -358,21 +378,33 @@ spec:
 
   it('a stale hold is taken over: the new session says so and restores the ORIGINAL count at its end', async () => {
     await apply(deployment('stale', 3));
+    // A crashed foreground session: the next command's cheap gc pass finds its copy stale and restores.
     const s = startPlugin(['deployment/stale', '-n', ns, '--scale-down', '--lease-duration', '3s']);
     await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
-    const oldJob = (await copyJobs('stale'))[0]!;
+    const crashedJob = (await copyJobs('stale'))[0]!;
     s.child.kill('SIGKILL');
     await s.done;
     await new Promise((r) => setTimeout(r, 4000)); // the dead session's 3s lease must run out
     const next = await plugin(['deployment/stale', '-n', ns, '--scale-down', '--detach', '--new']);
-    expect(next.code).toBe(0);
-    expect(next.stderr).toMatch(/took over a stale hold on deployment\/stale from admin@.+ \(its lease expired at .+\); its copy was deleted and deployment\/stale will be restored to 3/);
-    const jobs = await copyJobs('stale');
-    expect(jobs).not.toContain(oldJob);
-    expect(jobs).toHaveLength(1);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`gc: copy job ${crashedJob} is stale (its session stopped renewing the lease at`);
+    expect(next.stderr).toMatch(new RegExp(`deleted copy job ${crashedJob}; restored deployment/stale`));
+    expect(next.stderr).toMatch(/deployment\/stale scaled to 0 \(was 3\)/);
+    const detachedJob = (await copyJobs('stale'))[0]!;
+    expect(detachedJob).not.toBe(crashedJob);
+
+    // A detached hold whose copy job someone deleted by hand: the next session takes the hold over.
+    await mustKubectl(['delete', 'job', detachedJob, '-n', ns, '--wait=true']);
+    expect(await replicas('deployment', 'stale')).toBe(0);
+    const takeover = await plugin(['deployment/stale', '-n', ns, '--scale-down', '--detach', '--new']);
+    expect(takeover.code, takeover.stderr).toBe(0);
+    expect(takeover.stderr).toMatch(
+      new RegExp(`took over a stale hold on deployment/stale from admin@.+ \\(its copy job ${detachedJob} is gone\\); its copy was deleted and deployment/stale will be restored to 3`),
+    );
     expect(await replicas('deployment', 'stale')).toBe(0);
     expect((await plugin(['delete', 'deployment/stale', '-n', ns])).code).toBe(0);
     expect(await replicas('deployment', 'stale')).toBe(3);
+    expect(holdKeys(await annotations('deployment', 'stale'))).toEqual([]);
   });
 
   it('replicas changed by someone while held: left as they set it, our annotations removed, a warning', async () => {

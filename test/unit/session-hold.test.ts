@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
   HoldKeys,
-  JOB_CREATION_GRACE_MS,
   currentScale,
   describeHolder,
   holdAnnotations,
@@ -10,7 +9,7 @@ import {
   renewPatch,
   staleCopyReason,
   staleReason,
-  withHoldTaken,
+  holdTakingPatch,
   type Hold,
 } from '../../src/session/hold.js';
 import type { CopyRecord } from '../../src/plan/labels.js';
@@ -27,6 +26,7 @@ function hold(overrides: Partial<Hold> = {}): Hold {
     since,
     leaseExpires,
     original: 3,
+    detached: false,
     ...overrides,
   };
 }
@@ -52,6 +52,7 @@ describe('readHold / holdAnnotations', () => {
       'copy-target.dev/hold-since': '2025-03-01T10:00:00.000Z',
       'copy-target.dev/hold-lease-expires': '2025-03-01T10:05:00.000Z',
       'copy-target.dev/hold-original': '3',
+      'copy-target.dev/hold-detached': 'false',
     });
   });
 
@@ -76,7 +77,7 @@ describe('readHold / holdAnnotations', () => {
 
   it('defaults missing fields', () => {
     const h = readHold({ annotations: { [HoldKeys.session]: 's', [HoldKeys.original]: '2' } });
-    expect(h).toEqual({ session: 's', copyJob: '', user: '', host: '', since: new Date(0), leaseExpires: new Date(0), original: 2 });
+    expect(h).toEqual({ session: 's', copyJob: '', user: '', host: '', since: new Date(0), leaseExpires: new Date(0), original: 2, detached: false });
   });
 });
 
@@ -93,13 +94,16 @@ describe('staleReason', () => {
     expect(staleReason(h, at(6 * 60_000), false)).toBe('its lease expired at 2025-03-01T10:05:00.000Z');
   });
 
-  it('gives a missing copy job JOB_CREATION_GRACE_MS to appear', () => {
-    expect(JOB_CREATION_GRACE_MS).toBe(60_000);
+  it('a foreground hold is live while its lease runs, even before (or without) its copy job', () => {
+    // A StatefulSet session may wait long for its pods to go before the copy job exists.
     expect(staleReason(h, at(0), false)).toBeUndefined();
-    expect(staleReason(h, at(JOB_CREATION_GRACE_MS - 1), false)).toBeUndefined();
-    expect(staleReason(h, at(JOB_CREATION_GRACE_MS), false)).toBeUndefined();
-    expect(staleReason(h, at(JOB_CREATION_GRACE_MS + 1), false)).toBe('its copy job copy-web-abcde is gone');
-    expect(staleReason(h, at(JOB_CREATION_GRACE_MS + 1), true)).toBeUndefined();
+    expect(staleReason(h, at(4 * 60_000), false)).toBeUndefined();
+  });
+
+  it('a detached hold lives exactly as long as its copy job', () => {
+    const detached = hold({ leaseExpires: at(5 * 60_000), detached: true });
+    expect(staleReason(detached, at(1000), true)).toBeUndefined();
+    expect(staleReason(detached, at(1000), false)).toBe('its copy job copy-web-abcde is gone');
   });
 });
 
@@ -134,35 +138,20 @@ describe('currentScale', () => {
   });
 });
 
-describe('withHoldTaken', () => {
-  it('scales a Deployment-like object to zero and records the hold, without mutating the input', () => {
-    const input = {
-      metadata: { name: 'web', labels: { app: 'web' }, annotations: { team: 'shop' } },
-      spec: { replicas: 3, template: { spec: { containers: [{ name: 'app' }] } } },
-    };
-    const snapshot = structuredClone(input);
-    const next = withHoldTaken('deployment', input, hold());
-    expect(input).toEqual(snapshot);
-    expect(next).not.toBe(input);
-    expect(next.spec.replicas).toBe(0);
-    expect(next.spec.suspend).toBeUndefined();
-    expect(next.spec.template).toEqual(snapshot.spec.template);
-    expect(next.metadata.labels).toEqual({ app: 'web', 'copy-target.dev/held': 'true' });
-    expect(next.metadata.annotations).toEqual({ team: 'shop', ...holdAnnotations(hold()) });
-    expect(readHold(next.metadata)).toEqual(hold());
+describe('holdTakingPatch', () => {
+  it('is one merge patch: resourceVersion precondition, hold annotations, held label, zero replicas', () => {
+    expect(holdTakingPatch('deployment', '42', hold())).toEqual({
+      metadata: { resourceVersion: '42', annotations: holdAnnotations(hold()), labels: { 'copy-target.dev/held': 'true' } },
+      spec: { replicas: 0 },
+    });
   });
 
-  it('suspends a CronJob-like object, without mutating the input', () => {
-    const input = { metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', suspend: false } };
-    const snapshot = structuredClone(input);
+  it('suspends a CronJob or Job instead', () => {
     const h = hold({ original: false });
-    const next = withHoldTaken('cronjob', input, h);
-    expect(input).toEqual(snapshot);
-    expect(next.spec).toEqual({ schedule: '0 3 * * *', suspend: true });
-    expect(next.spec.replicas).toBeUndefined();
-    expect(next.metadata.labels).toEqual({ 'copy-target.dev/held': 'true' });
-    expect(next.metadata.annotations).toEqual(holdAnnotations(h));
-    expect(next.metadata.annotations[HoldKeys.original]).toBe('false');
+    const patch = holdTakingPatch('cronjob', '7', h) as { spec: unknown; metadata: { annotations: Record<string, string> } };
+    expect(patch.spec).toEqual({ suspend: true });
+    expect(patch.metadata.annotations[HoldKeys.original]).toBe('false');
+    expect((holdTakingPatch('job', '7', h) as { spec: unknown }).spec).toEqual({ suspend: true });
   });
 });
 
@@ -175,6 +164,7 @@ describe('releasePatch', () => {
     'hold-host',
     'hold-since',
     'hold-lease-expires',
+    'hold-detached',
     'hold-original',
   ].map((k) => ({ op: 'remove', path: `/metadata/annotations/copy-target.dev~1${k}` }));
   const removeHeldLabel = { op: 'remove', path: '/metadata/labels/copy-target.dev~1held' };
@@ -188,7 +178,16 @@ describe('releasePatch', () => {
       },
       spec,
     };
-    return withHoldTaken(kind, base, h);
+    // The object as it looks after holdTakingPatch was applied to it.
+    const taken = holdTakingPatch(kind, '1', h) as { metadata: { annotations: object; labels: object }; spec: object };
+    return {
+      metadata: {
+        ...base.metadata,
+        labels: { ...base.metadata.labels, ...taken.metadata.labels },
+        annotations: { ...base.metadata.annotations, ...taken.metadata.annotations },
+      },
+      spec: { ...base.spec, ...taken.spec },
+    } as any;
   }
 
   it('restores an untouched workload to its original replicas and removes the hold', () => {
