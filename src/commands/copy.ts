@@ -10,13 +10,13 @@ import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
 import { toYaml } from '../kube/yaml.js';
-import { buildCopyJob, type CopyOptions } from '../plan/copy-job.js';
+import { buildCopyJob, type CopyOptions, type CopyPlan } from '../plan/copy-job.js';
 import { CopyKeys, type CopySession } from '../plan/labels.js';
 import { randomSuffixAlphabet } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { createProgress, type Progress } from '../render/progress.js';
-import { resolveTarget } from '../resolve/resolve.js';
+import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
 import { scaleTargetFor, type ScaleTarget } from '../resolve/scale-target.js';
 import { collectStaleCopies } from '../session/gc.js';
 import type { Hold } from '../session/hold.js';
@@ -148,7 +148,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
       session,
     });
   // Planned once up front: a wrong container name fails here, before anything is written.
-  let plan = planCopy();
+  const plan = planCopy();
   const jobName = plan.job.metadata!.name!;
   const expiresAt = new Date(now.getTime() + req.options.ttlSeconds * 1000);
 
@@ -183,20 +183,38 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     return;
   }
 
+  await copyHoldingOriginal(cluster, req, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });
+}
+
+interface HoldContext {
+  resolved: ResolvedTarget;
+  scaleTarget: ScaleTarget;
+  user: string;
+  now: Date;
+  expiresAt: Date;
+  jobName: string;
+  planCopy: (session?: CopySession, claimVolumes?: Record<string, string>) => CopyPlan;
+}
+
+/**
+ * --scale-down: take the hold, make the copy, then hold in the foreground (or detach). From the
+ * hold's write on, one try/finally: whatever happens, end() undoes exactly what was done.
+ */
+async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress: Progress, ctx: HoldContext): Promise<void> {
+  const { resolved, scaleTarget, expiresAt, jobName } = ctx;
   for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) warn(warning);
   const leaseMs = req.leaseSeconds * 1000;
   const hold: Hold = {
     session: newSessionId(),
     copyJob: jobName,
-    user,
-    host: owner.host,
-    since: now,
+    user: ctx.user,
+    host: hostname(),
+    since: ctx.now,
     leaseExpires: new Date(Date.now() + leaseMs),
     original: 0,
     detached: false,
   };
   const session = new ScaleDownSession(cluster, scaleTarget, hold, leaseMs, progress);
-  // From the hold's write on, one try/finally: whatever happens, end() undoes what was done.
   let failure: unknown;
   let detached = false;
   try {
@@ -218,7 +236,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
       // Computed now, not at the start: the StatefulSet wait may have outlasted a lease.
       leaseExpires: req.flags.detach ? expiresAt : new Date(Date.now() + leaseMs),
     };
-    plan = planCopy(record, claimVolumes);
+    const plan = ctx.planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
     const pod = await createAndWait(cluster, req, plan.job, progress, (created) => session.setJobCreated(created));
     printPod(pod, req.output, resolved.namespace);
