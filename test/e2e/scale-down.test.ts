@@ -8,7 +8,10 @@ let removeNs: () => Promise<void>;
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('scaledown'));
 });
-afterAll(async () => removeNs?.());
+afterAll(async () => {
+  await kubectl(['delete', 'pv', '-l', `copy-target-test=${ns}`, '--wait=false']); // cluster-scoped: not deleted with the namespace
+  await removeNs?.();
+});
 
 const apply = (yaml: string) => mustKubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
@@ -68,27 +71,19 @@ describe('--scale-down: each scalable kind goes to zero (or suspended) and back 
   });
 
   it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC; restored to 2', async () => {
-    await mustKubectl(['apply', '-f', '-'], `
+    // One pre-bound PersistentVolume per ordinal: the cluster has no provisioner.
+    const volume = (ordinal: number) => `
 apiVersion: v1
 kind: PersistentVolume
-metadata: {name: pv-${ns}-0}
+metadata: {name: pv-${ns}-${ordinal}, labels: {copy-target-test: ${ns}}}
 spec:
   capacity: {storage: 1Gi}
   accessModes: [ReadWriteOnce]
   storageClassName: manual-${ns}
-  hostPath: {path: /tmp/pv-${ns}-0}
-  claimRef: {namespace: ${ns}, name: data-db-0}
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: {name: pv-${ns}-1}
-spec:
-  capacity: {storage: 1Gi}
-  accessModes: [ReadWriteOnce]
-  storageClassName: manual-${ns}
-  hostPath: {path: /tmp/pv-${ns}-1}
-  claimRef: {namespace: ${ns}, name: data-db-1}
-`);
+  hostPath: {path: /tmp/pv-${ns}-${ordinal}}
+  claimRef: {namespace: ${ns}, name: data-db-${ordinal}}
+`;
+    await mustKubectl(['apply', '-f', '-'], [volume(0), volume(1)].join('---\n'));
     await apply(`
 apiVersion: apps/v1
 kind: StatefulSet
