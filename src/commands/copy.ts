@@ -23,7 +23,7 @@ import type { Hold } from '../session/hold.js';
 import { guarded, throwIfInterrupted, untilInterrupted } from '../session/interrupt.js';
 import { newSessionId, ScaleDownSession } from '../session/session.js';
 import { parseTarget, type Target } from '../target/parse.js';
-import { isFinished, listCopies, type Copy } from './copies.js';
+import { isFinished, listCopies, type Copy } from '../apply/copies.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 import type { GlobalFlags } from './global-flags.js';
 

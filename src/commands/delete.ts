@@ -5,7 +5,7 @@ import { formatName } from '../render/output.js';
 import { parseTarget } from '../target/parse.js';
 import { collectStaleCopies, removeCopy } from '../session/gc.js';
 import { guarded } from '../session/interrupt.js';
-import { listCopies, type Copy } from './copies.js';
+import { listCopies, type Copy } from '../apply/copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface DeleteFlags extends GlobalFlags {

@@ -4,7 +4,7 @@ import { toYaml } from '../kube/yaml.js';
 import { parseOutputFormat } from '../render/output.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
 import { staleCopyReason } from '../session/hold.js';
-import { isFinished, jobPhase, listCopies, type Copy } from './copies.js';
+import { isFinished, jobPhase, listCopies, type Copy } from '../apply/copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface StatusFlags extends GlobalFlags {

@@ -1,5 +1,5 @@
 import { releaseHold } from '../apply/hold.js';
-import { isFinished, listCopies, type Copy } from '../commands/copies.js';
+import { isFinished, listCopies, type Copy } from '../apply/copies.js';
 import type { Cluster } from '../kube/cluster.js';
 import { readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys, type ScalableKind } from './hold.js';
 
