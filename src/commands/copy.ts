@@ -23,7 +23,7 @@ import type { Hold } from '../session/hold.js';
 import { guarded, throwIfInterrupted, untilInterrupted } from '../session/interrupt.js';
 import { newSessionId, ScaleDownSession } from '../session/session.js';
 import { parseTarget, type Target } from '../target/parse.js';
-import { isFinished, listCopies, type Copy } from '../apply/copies.js';
+import { listCopies, type Copy } from '../apply/copies.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 import type { GlobalFlags } from './global-flags.js';
 
@@ -337,11 +337,12 @@ async function statefulSetClaims(
 }
 
 /** A live copy of the same target, made by the same user with the same options, still Running. */
-async function findReusableCopy(cluster: Cluster, copies: Copy[], signature: string, user: string): Promise<{ pod: V1Pod; expiresAt: Date } | undefined> {
+async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], signature: string, user: string): Promise<{ pod: V1Pod; expiresAt: Date } | undefined> {
   const now = Date.now();
-  for (const { job, record } of copies) {
+  // Finished and expired copies were already dropped by the stale-copy pass.
+  for (const { job, record } of liveCopies) {
     if (record.signature !== signature || !record.podName || record.user !== user) continue;
-    if (record.expiresAt.getTime() - now < 60_000 || isFinished(job)) continue;
+    if (record.expiresAt.getTime() - now < 60_000) continue; // about to expire: not worth handing out
     // A foreground session deletes its copy when it ends: never hand that one out.
     if (record.session && !record.session.detached) continue;
     const pod = await cluster.find('pod', record.podName, job.metadata!.namespace!);

@@ -115,12 +115,9 @@ export class Cluster {
    * missing, says that instead.
    */
   async read(kind: ResourceKind, name: string, namespace: string): Promise<any> {
-    try {
-      return await this.rest.request('GET', resourcePath(kind, namespace, name));
-    } catch (err) {
-      if (isNotFound(err) && kind !== 'namespace') throw await this.notFound(`${kind}/${name}`, namespace);
-      throw toCliError(err, this.connection.server, `get ${kind}/${name} in namespace ${namespace}`);
-    }
+    const object = await this.find(kind, name, namespace);
+    if (object === undefined) throw await this.notFound(`${kind}/${name}`, namespace);
+    return object;
   }
 
   /** Reads an object, or undefined when it does not exist. */

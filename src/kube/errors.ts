@@ -1,10 +1,9 @@
-import { ApiException } from '@kubernetes/client-node';
 import { CliError } from '../errors.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
 export function statusCode(err: unknown): number | undefined {
-  return err instanceof ApiException || err instanceof ApiError ? err.code : undefined;
+  return err instanceof ApiError ? err.code : undefined;
 }
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
@@ -19,7 +18,7 @@ export const isFailedPatchTest = (err: unknown): boolean => statusCode(err) === 
  */
 export function toCliError(err: unknown, server: string, doing: string): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof ApiException || err instanceof ApiError) {
+  if (err instanceof ApiError) {
     const message = statusMessage(err.body) ?? `HTTP ${err.code}`;
     const hint = err.code === 403 ? ' (ask your cluster admin for that permission, or use another --context)' : '';
     return new CliError(`${doing}: ${message}${hint}`);
