@@ -1,22 +1,17 @@
-// Bundles src/ into dist/ (ESM, code-split so each command loads only what it needs).
+// Bundles src/ into dist/ for development (ESM, code-split so each command loads only what it
+// needs), launched by bin/kubectl-copy_target. The shipped executable is scripts/package.mjs.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { commonOptions } from './bundle-options.mjs';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+rmSync(new URL('../dist/dev', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
-  bundle: true,
+  ...commonOptions,
+  outdir: 'dist/dev',
   splitting: true,
   format: 'esm',
-  platform: 'node',
   target: 'node20',
-  minify: true,
-  legalComments: 'linked',
   outExtension: { '.js': '.mjs' },
-  define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
   // Some CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
 });

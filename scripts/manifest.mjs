@@ -1,0 +1,91 @@
+// The krew manifest (plugin.yaml) for a version and its archives. Pure: scripts/package.mjs and
+// the release workflow render it; test/unit/manifest.test.ts checks the checked-in one.
+
+export const PLUGIN_NAME = 'copy-target';
+export const ARCHIVE_BASENAME = 'kubectl-copy_target';
+export const HOMEPAGE = 'https://github.com/kubectl-copy-target/kubectl-copy-target';
+
+/** krew's platform keys, in the manifest's order. */
+export const KREW_PLATFORMS = ['linux_amd64', 'linux_arm64', 'darwin_amd64', 'darwin_arm64', 'windows_amd64'];
+
+export const executableName = (os) => (os === 'windows' ? `${ARCHIVE_BASENAME}.exe` : ARCHIVE_BASENAME);
+
+export const archiveName = (platform) =>
+  `${ARCHIVE_BASENAME}_${platform}.${platform.startsWith('windows') ? 'zip' : 'tar.gz'}`;
+
+export const defaultBaseUrl = (version) => `${HOMEPAGE}/releases/download/v${version}`;
+
+const SHORT_DESCRIPTION = 'Debug a probe-free copy of a workload\'s pod';
+
+const DESCRIPTION = [
+  'Copies a workload\'s pod into a new pod owned by a Job, with its liveness, readiness and startup',
+  'probes removed, so a breakpoint or a crash loop never gets it killed and the original\'s controller',
+  'never adopts or deletes it. Works from Deployments, StatefulSets, ReplicaSets, Argo Rollouts, Jobs,',
+  'CronJobs, Services and Pods. Optionally scales the original workload to zero while the copy lives',
+  '(one owner at a time, recorded in annotations on the workload) and restores it afterwards.',
+  'Nothing is installed in the cluster.',
+].join(' ');
+
+const CAVEATS = `This plugin needs RBAC to create Jobs and read Pods in the target namespace;
+--scale-down also needs patch on the workload (deployments, statefulsets, ...).
+
+Shell completion (kubectl >= 1.26): put the completion helper on your PATH:
+  kubectl copy-target completion > ~/.local/bin/kubectl_complete-copy_target
+  chmod +x ~/.local/bin/kubectl_complete-copy_target`;
+
+/** Greedy word wrap at `width` columns. */
+export function wrap(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+const indent = (text, spaces) => text.split('\n').map((l) => (l ? ' '.repeat(spaces) + l : l)).join('\n');
+
+/**
+ * @param {{ version: string, baseUrl: string, platforms: { key: string, sha256: string }[] }} input
+ *   version without the leading v; platforms in any order (written in KREW_PLATFORMS order).
+ */
+export function renderManifest({ version, baseUrl, platforms }) {
+  const ordered = [...platforms].sort((a, b) => KREW_PLATFORMS.indexOf(a.key) - KREW_PLATFORMS.indexOf(b.key));
+  const entries = ordered.map(({ key, sha256 }) => {
+    if (!KREW_PLATFORMS.includes(key)) throw new Error(`unknown platform ${key}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`bad sha256 for ${key}: ${sha256}`);
+    const [os, arch] = key.split('_');
+    return [
+      '  - selector:',
+      '      matchLabels:',
+      `        os: ${os}`,
+      `        arch: ${arch}`,
+      `    uri: ${baseUrl.replace(/\/$/, '')}/${archiveName(key)}`,
+      `    sha256: ${sha256}`,
+      `    bin: ${executableName(os)}`,
+    ].join('\n');
+  });
+  return [
+    'apiVersion: krew.googlecontainertools.github.com/v1alpha2',
+    'kind: Plugin',
+    'metadata:',
+    `  name: ${PLUGIN_NAME}`,
+    'spec:',
+    `  version: v${version}`,
+    `  homepage: ${HOMEPAGE}`,
+    `  shortDescription: ${JSON.stringify(SHORT_DESCRIPTION)}`,
+    '  description: |',
+    indent(wrap(DESCRIPTION, 76).join('\n'), 4),
+    '  caveats: |',
+    indent(CAVEATS, 4),
+    '  platforms:',
+    ...entries,
+    '',
+  ].join('\n');
+}

