@@ -1,47 +1,60 @@
-// Wall-clock benchmark of the plugin next to plain kubectl, on the local cluster.
-//   node scripts/bench.mjs [runs]      (needs `npm run build` and `scripts/cluster up`)
-// Prints the median and 90th percentile of each command over `runs` (default 20) runs.
+// Wall-clock benchmark of the plugin next to plain kubectl, side by side in one run, on the local
+// cluster.
+//   node scripts/bench.mjs [runs]
+// Needs `npm run package` (the executable in dist/release/<os>_<arch>, as krew installs it) and
+// `scripts/cluster up`. Prints the median, min and max of each command over `runs` (default 20).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const repo = join(import.meta.dirname, '..');
 const runs = Number(process.argv[2] ?? 20);
+const host = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+const pluginDir = join(repo, 'dist', 'release', host);
+const exe = join(pluginDir, 'kubectl-copy_target');
+if (!existsSync(exe)) throw new Error(`no executable at ${exe}; run npm run package`);
 const kubeconfig = execFileSync(join(repo, 'scripts/cluster'), ['env'], { encoding: 'utf8' }).trim().replace(/^export KUBECONFIG=/, '');
-const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${join(repo, 'bin')}:${process.env.PATH}` };
+const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${pluginDir}:${process.env.PATH}` };
 const ns = 'bench';
 
-const kubectl = (...args) => {
-  const r = spawnSync('kubectl', args, { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+const runOk = (command, args) => {
+  const r = spawnSync(command, args, { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
+const kubectl = (...args) => runOk('kubectl', args);
 
-function time(label, args, after) {
+function time(label, command, args, after) {
   const ms = [];
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
-    kubectl(...args);
+    runOk(command, args);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
     after?.();
   }
   ms.sort((a, b) => a - b);
-  const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(0);
-  console.log(`${label.padEnd(62)} median ${at(0.5).padStart(5)} ms   p90 ${at(0.9).padStart(5)} ms`);
+  const median = ms[Math.floor(ms.length / 2)];
+  console.log(`${label.padEnd(64)} median ${median.toFixed(0).padStart(5)} ms   min ${ms[0].toFixed(0).padStart(5)}   max ${ms.at(-1).toFixed(0).padStart(5)}`);
+  return median;
 }
+
+const ratio = (a, b) => `${(a / b).toFixed(2)}x (${(a - b).toFixed(0)} ms more)`;
 
 spawnSync('kubectl', ['create', 'namespace', ns], { env });
 kubectl('apply', '-n', ns, '-f', join(repo, 'scripts/demo.d/py-serv.yaml'));
 kubectl('rollout', 'status', '-n', ns, 'deployment/py-serv-deployment', '--timeout=120s');
-console.log(`${runs} runs each, ${new Date().toISOString()}`);
-time('kubectl version', ['version', '-o', 'json']);
-time('kubectl copy-target version', ['copy-target', 'version']);
-time('kubectl get jobs', ['get', 'jobs', '-n', ns]);
-time('kubectl copy-target status', ['copy-target', 'status', '-n', ns]);
-time('kubectl copy-target deploy/... (create, wait Running) + delete', ['copy-target', '-n', ns, 'deploy/py-serv-deployment', '--new'], () =>
+kubectl('copy-target', '-n', ns, 'deploy/py-serv-deployment', '--new'); // one copy for status to list
+const mib = (f) => `${(statSync(f).size / 1024 / 1024).toFixed(1)} MiB`;
+console.log(`${runs} runs each, ${new Date().toISOString()}, executable ${exe} (${mib(exe)}, archive ${mib(join(repo, 'dist', 'release', `kubectl-copy_target_${host}.tar.gz`))})`);
+
+const kubectlClient = time('kubectl version --client', 'kubectl', ['version', '--client']);
+const help = time('kubectl-copy_target --help (direct)', exe, ['--help']);
+const version = time('kubectl-copy_target version (direct, one request)', exe, ['version']);
+console.log(`  --help vs kubectl version --client: ${ratio(help, kubectlClient)}; version: ${ratio(version, kubectlClient)}`);
+const getJobs = time('kubectl get jobs -A -l app.kubernetes.io/managed-by=...', 'kubectl', ['get', 'jobs', '-A', '-l', 'app.kubernetes.io/managed-by=kubectl-copy-target']);
+const status = time('kubectl copy-target status -A', 'kubectl', ['copy-target', 'status', '-A']);
+console.log(`  status -A vs get jobs -A -l: ${ratio(status, getJobs)}`);
+time('kubectl copy-target deploy/... --new (create, wait Running) + delete', 'kubectl', ['copy-target', '-n', ns, 'deploy/py-serv-deployment', '--new'], () =>
   kubectl('copy-target', 'delete', '--all', '-n', ns),
-);
-const pod = kubectl('get', 'pods', '-n', ns, '-l', 'app=py-serv', '-o', 'name').split('\n')[0];
-time('kubectl debug POD --copy-to (create only, does not wait)', ['debug', '-n', ns, pod, '--copy-to=bench-debug', '--container=py-serv', '--image=busybox', '--profile=general', '--quiet'], () =>
-  kubectl('delete', 'pod', 'bench-debug', '-n', ns, '--wait=false'),
 );
 spawnSync('kubectl', ['delete', 'namespace', ns, '--wait=false'], { env });

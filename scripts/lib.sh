@@ -11,3 +11,9 @@ ensure_node_modules() {
     echo "$want" >"$stamp"
   fi
 }
+
+host_platform() { # krew's os_arch of this machine, as scripts/package.mjs names its folders
+  local arch; arch=$(uname -m)
+  case $arch in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; esac
+  echo "$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
+}

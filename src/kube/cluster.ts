@@ -73,8 +73,11 @@ const query = (params: Record<string, string | number | undefined>): string => {
 export class Cluster {
   private readonly rest: RestClient;
 
-  constructor(readonly connection: Connection) {
-    this.rest = new RestClient(connection.kubeConfig);
+  constructor(
+    readonly connection: Connection,
+    options: { requestTimeoutMs?: number } = {},
+  ) {
+    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */

@@ -13,7 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-const REQUEST_TIMEOUT_MS = 30_000;
+/** How long one request may take unless the caller says otherwise. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export type ContentType = 'application/json' | 'application/merge-patch+json' | 'application/json-patch+json';
 
@@ -26,7 +27,10 @@ export class RestClient {
   private agent: https.Agent | undefined;
   private readonly server: URL;
 
-  constructor(private readonly kubeConfig: KubeConfig) {
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+  ) {
     this.server = new URL(kubeConfig.getCurrentCluster()!.server);
   }
 
@@ -72,7 +76,7 @@ export class RestClient {
       );
       req.on('error', reject);
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.end(payload);
     });
   }

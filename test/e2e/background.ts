@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { kubeconfig, kubectl, type Result } from './harness.js';
+import { assertNoStrayWarnings, kubeconfig, kubectl, pluginDir, type Result } from './harness.js';
 
-const repo = join(import.meta.dirname, '..', '..');
 
 export interface Running {
   child: ChildProcess;
@@ -17,7 +15,7 @@ export interface Running {
  */
 export function startPlugin(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn('kubectl', ['copy-target', ...args], {
-    env: { ...process.env, PATH: `${join(repo, 'bin')}:${process.env.PATH}`, KUBECONFIG: kubeconfig(), ...env },
+    env: { ...process.env, PATH: `${pluginDir()}:${process.env.PATH}`, KUBECONFIG: kubeconfig(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -25,7 +23,10 @@ export function startPlugin(args: string[], env: NodeJS.ProcessEnv = {}): Runnin
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<Result>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
+    child.on('close', (code, signal) => {
+      assertNoStrayWarnings(stderr);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr });
+    });
   });
   return { child, stderr: () => stderr, done };
 }

@@ -1,14 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 const repo = join(import.meta.dirname, '..', '..');
 const cluster = join(repo, 'scripts', 'cluster');
 let startedHere = false;
 
-/** Builds the plugin and makes sure the local control plane is up; stops it afterwards only if we started it. */
+/**
+ * Makes the plugin available (the packaged executable in COPY_TARGET_PLUGIN_DIR, else a fresh
+ * development bundle behind bin/) and the local control plane up; stops the cluster afterwards
+ * only if we started it.
+ */
 export async function setup(project: TestProject): Promise<void> {
-  execFileSync('node', ['scripts/build.mjs'], { cwd: repo, stdio: 'inherit' });
+  const packaged = process.env.COPY_TARGET_PLUGIN_DIR;
+  if (packaged) {
+    const dir = resolve(repo, packaged);
+    if (!existsSync(join(dir, 'kubectl-copy_target'))) throw new Error(`COPY_TARGET_PLUGIN_DIR=${packaged} holds no kubectl-copy_target; run npm run package`);
+    project.provide('pluginDir', dir);
+  } else {
+    execFileSync('node', ['scripts/build.mjs'], { cwd: repo, stdio: 'inherit' });
+    project.provide('pluginDir', join(repo, 'bin'));
+  }
+  project.provide('toolsDir', execFileSync(join(repo, 'scripts', 'tools'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim());
   try {
     execFileSync(cluster, ['status'], { stdio: 'ignore' });
   } catch {
@@ -28,5 +42,9 @@ export async function teardown(): Promise<void> {
 declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
+    /** Where kubectl finds kubectl-copy_target. */
+    pluginDir: string;
+    /** krew, validate-krew-manifest, actionlint (scripts/tools). */
+    toolsDir: string;
   }
 }

@@ -13,14 +13,26 @@ export interface Result {
 
 export const kubeconfig = (): string => inject('kubeconfig');
 
-/** Runs the real kubectl, with the built plugin first on PATH, against the local cluster. */
+/**
+ * Where kubectl finds the plugin: the packaged executable's folder when COPY_TARGET_PLUGIN_DIR is
+ * set (CI: dist/release/linux_amd64), else bin/ (the launcher of the development bundle).
+ */
+export const pluginDir = (): string => inject('pluginDir');
+
+/** Anything Node itself prints (deprecations, experimental warnings) must never reach a user. */
+export function assertNoStrayWarnings(stderr: string): void {
+  const stray = stderr.split('\n').find((l) => /\(node:\d+\)|DeprecationWarning|ExperimentalWarning|\[DEP\d+\]/.test(l));
+  if (stray !== undefined) throw new Error(`stray Node warning on the plugin's stderr: ${stray}`);
+}
+
+/** Runs the real kubectl, with the plugin first on PATH, against the local cluster. */
 export function kubectl(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
       'kubectl',
       args,
       {
-        env: { ...process.env, PATH: `${join(repo, 'bin')}:${process.env.PATH}`, KUBECONFIG: kubeconfig(), ...opts.env },
+        env: { ...process.env, PATH: `${pluginDir()}:${process.env.PATH}`, KUBECONFIG: kubeconfig(), ...opts.env },
         timeout: opts.timeoutMs ?? 90_000,
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -34,8 +46,11 @@ export function kubectl(args: string[], opts: { env?: NodeJS.ProcessEnv; input?:
 }
 
 /** `kubectl copy-target ...` through kubectl's plugin discovery, as users invoke it. */
-export const plugin = (args: string[], opts?: Parameters<typeof kubectl>[1]): Promise<Result> =>
-  kubectl(['copy-target', ...args], opts);
+export async function plugin(args: string[], opts?: Parameters<typeof kubectl>[1]): Promise<Result> {
+  const r = await kubectl(['copy-target', ...args], opts);
+  assertNoStrayWarnings(r.stderr);
+  return r;
+}
 
 /** kubectl that must succeed; returns stdout. */
 export async function mustKubectl(args: string[], input?: string): Promise<string> {

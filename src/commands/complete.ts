@@ -1,0 +1,71 @@
+import { listCopies } from '../apply/copies.js';
+import { Directive, formatCompletion, planCompletion, type Candidate, type CompletionNeed } from '../complete/plan.js';
+import { Cluster } from '../kube/cluster.js';
+import { loadConnection } from '../kube/config.js';
+
+/** A shell must never hang on <TAB>: a slow or unreachable cluster gives no candidates. */
+const DEADLINE_MS = 900;
+
+/** The hidden `__complete WORDS...` command behind kubectl_complete-copy_target. */
+export async function run(words: string[]): Promise<void> {
+  const { flags, need } = planCompletion(words.length ? words : ['']);
+  if (need.type === 'static') {
+    process.stdout.write(formatCompletion(need.candidates, need.directive));
+    return;
+  }
+  let candidates: Candidate[] = [];
+  try {
+    candidates = await lookUp(need, flags);
+  } catch {
+    // No kubeconfig, forbidden, timed out: offer nothing rather than print an error into a prompt.
+  }
+  process.stdout.write(formatCompletion(candidates, Directive.noFileComp));
+}
+
+async function lookUp(need: Exclude<CompletionNeed, { type: 'static' }>, flags: Parameters<typeof loadConnection>[0]): Promise<Candidate[]> {
+  const connection = loadConnection(flags);
+  if (need.type === 'contexts') {
+    return connection.kubeConfig.contexts.map((c) => need.prefix + c.name).filter((v) => v.startsWith(need.prefix + need.partial)).map((value) => ({ value }));
+  }
+  const cluster = new Cluster(connection, { requestTimeoutMs: DEADLINE_MS });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('completion deadline')), DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([fromCluster(cluster, need, connection.namespace), deadline]);
+  } finally {
+    clearTimeout(timer);
+    cluster.close();
+  }
+}
+
+async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { type: 'static' | 'contexts' }>, namespace: string): Promise<Candidate[]> {
+  const startsWith = (prefix: string) => (c: Candidate) => c.value.startsWith(prefix);
+  switch (need.type) {
+    case 'names': {
+      const items = await cluster.list(need.kind, namespace);
+      return items.map((o) => ({ value: `${need.typedKind}/${o.metadata.name}` })).filter(startsWith(`${need.typedKind}/${need.partial}`));
+    }
+    case 'containers': {
+      const object = await cluster.read(need.kind, need.name, namespace);
+      return containersOf(need.kind, object).map((name) => ({ value: need.prefix + name })).filter(startsWith(need.prefix + need.partial));
+    }
+    case 'namespaces': {
+      const items = await cluster.list('namespace', undefined);
+      return items.map((o) => ({ value: need.prefix + o.metadata.name })).filter(startsWith(need.prefix + need.partial));
+    }
+    case 'copies': {
+      const copies = await listCopies(cluster, namespace);
+      return copies
+        .map((c) => ({ value: c.record.podName ?? c.job.metadata!.name!, description: `copy of ${c.record.targetKind}/${c.record.targetName}` }))
+        .filter(startsWith(need.partial));
+    }
+  }
+}
+
+/** Container names of a target's pod template (none for a Service or a Rollout's workloadRef). */
+function containersOf(kind: string, object: any): string[] {
+  const spec = kind === 'pod' ? object.spec : kind === 'cronjob' ? object.spec?.jobTemplate?.spec?.template?.spec : object.spec?.template?.spec;
+  return (spec?.containers ?? []).map((c: { name: string }) => c.name);
+}

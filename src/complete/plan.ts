@@ -1,0 +1,167 @@
+import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
+import { resolveKindAlias } from '../target/parse.js';
+
+/**
+ * Shell completion for kubectl (>= 1.26), which runs `kubectl_complete-copy_target WORDS...` and
+ * reads cobra's `__complete` answer: one candidate a line (optionally `\tdescription`), then
+ * `:DIRECTIVE`. This module is pure: it reads the words typed so far and says what to look up.
+ */
+
+/** cobra's ShellCompDirective bits. */
+export const Directive = { default: 0, noSpace: 2, noFileComp: 4 } as const;
+
+export interface Candidate {
+  value: string;
+  description?: string;
+}
+
+/** What the word under the cursor asks for. */
+export type CompletionNeed =
+  | { type: 'static'; candidates: Candidate[]; directive: number }
+  | { type: 'names'; kind: TargetKind; typedKind: string; partial: string }
+  | { type: 'containers'; kind: TargetKind; name: string; prefix: string; partial: string }
+  | { type: 'namespaces'; prefix: string; partial: string }
+  | { type: 'contexts'; prefix: string; partial: string }
+  | { type: 'copies'; partial: string };
+
+export interface CompletionPlan {
+  /** Connection flags typed earlier on the line, so lookups go where the command will. */
+  flags: { namespace?: string; context?: string; kubeconfig?: string };
+  need: CompletionNeed;
+}
+
+export const SUBCOMMANDS: Candidate[] = [
+  { value: 'status', description: 'List active copies' },
+  { value: 'delete', description: 'Delete copies' },
+  { value: 'gc', description: 'Restore workloads held by crashed sessions, delete expired copies' },
+  { value: 'version', description: 'Print the plugin and server versions' },
+  { value: 'completion', description: 'Print the kubectl_complete-copy_target helper' },
+];
+
+/** The short spelling offered for each kind when nothing is typed yet. */
+const SHORT_KIND: Record<TargetKind, string> = {
+  pod: 'pod',
+  deployment: 'deploy',
+  statefulset: 'sts',
+  replicaset: 'rs',
+  rollout: 'ro',
+  job: 'job',
+  cronjob: 'cj',
+  service: 'svc',
+};
+const KIND_SPELLINGS = [...new Set([...Object.values(SHORT_KIND), ...TARGET_KINDS, 'po'])];
+
+const OUTPUTS: Record<string, string[]> = {
+  status: ['wide', 'json', 'yaml'],
+  copy: ['json', 'yaml', 'name'],
+};
+
+/** Flags whose value is the next word (so that word is never a positional). */
+const VALUE_FLAGS = new Set([
+  '-n', '--namespace', '--context', '--kubeconfig', '-o', '--output', '-c', '--container', '--ttl',
+  '--pod-running-timeout', '--dry-run', '--duration', '--lease-duration', '--set-image',
+  '--exclude-container', '--exclude-init-container',
+]);
+
+const filter = (candidates: Candidate[], partial: string): Candidate[] => candidates.filter((c) => c.value.startsWith(partial));
+const staticNeed = (candidates: Candidate[], partial: string, directive: number = Directive.noFileComp): CompletionNeed => ({
+  type: 'static',
+  candidates: filter(candidates, partial),
+  directive,
+});
+
+/** `words`: what follows `copy-target` on the line; the last is the word being completed (maybe ""). */
+export function planCompletion(words: string[]): CompletionPlan {
+  const typed = words.slice(0, -1);
+  const current = words.at(-1) ?? '';
+  const flags: CompletionPlan['flags'] = {};
+  const positionals: string[] = [];
+  let afterDashDash = false;
+  for (let i = 0; i < typed.length; i++) {
+    const word = typed[i]!;
+    if (afterDashDash) continue;
+    if (word === '--') {
+      afterDashDash = true;
+      continue;
+    }
+    const [name, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    if (VALUE_FLAGS.has(name)) {
+      const value = inline ?? typed[++i];
+      if (value === undefined) break;
+      if (name === '-n' || name === '--namespace') flags.namespace = value;
+      else if (name === '--context') flags.context = value;
+      else if (name === '--kubeconfig') flags.kubeconfig = value;
+    } else if (!word.startsWith('-')) {
+      positionals.push(word);
+    }
+  }
+  const command = positionals[0] && SUBCOMMANDS.some((s) => s.value === positionals[0]) ? positionals[0] : positionals.length ? 'copy' : undefined;
+  return { flags, need: need(afterDashDash, typed.at(-1), current, command, positionals) };
+}
+
+function need(afterDashDash: boolean, previous: string | undefined, current: string, command: string | undefined, positionals: string[]): CompletionNeed {
+  if (afterDashDash) return staticNeed([], current, Directive.default); // the user's own command
+  const flagValue = valueOfFlag(previous, current);
+  if (flagValue) {
+    const { flag, prefix, partial } = flagValue;
+    if (flag === '-n' || flag === '--namespace') return { type: 'namespaces', prefix, partial };
+    if (flag === '--context') return { type: 'contexts', prefix, partial };
+    if (flag === '--kubeconfig') return staticNeed([], partial, Directive.default); // a file
+    if (flag === '-o' || flag === '--output') {
+      return staticNeed((OUTPUTS[command ?? 'copy'] ?? []).map((v) => ({ value: prefix + v })), prefix + partial);
+    }
+    if (flag === '--dry-run') return staticNeed(['none', 'client', 'server'].map((v) => ({ value: prefix + v })), prefix + partial);
+    return staticNeed([], partial); // a duration, an image, a container name: nothing to offer
+  }
+  if (current.startsWith('-')) return staticNeed([], current);
+  if (command === undefined) {
+    if (!current.includes('/')) {
+      const kinds = (current ? KIND_SPELLINGS : Object.values(SHORT_KIND)).map((k) => ({ value: `${k}/` }));
+      const candidates = [...SUBCOMMANDS, ...kinds];
+      const matching = filter(candidates, current);
+      // Only kinds left: do not add a space after "deploy/", the name comes next.
+      const onlyKinds = matching.length > 0 && matching.every((c) => c.value.endsWith('/'));
+      return staticNeed(matching, '', onlyKinds ? Directive.noSpace | Directive.noFileComp : Directive.noFileComp);
+    }
+    return targetNeed(current);
+  }
+  if (command === 'delete') return { type: 'copies', partial: current };
+  return staticNeed([], current); // status, gc, version, completion take no arguments; a copy takes one target
+}
+
+function valueOfFlag(previous: string | undefined, current: string): { flag: string; prefix: string; partial: string } | undefined {
+  if (current.startsWith('--') && current.includes('=')) {
+    const at = current.indexOf('=');
+    const flag = current.slice(0, at);
+    if (VALUE_FLAGS.has(flag)) return { flag, prefix: current.slice(0, at + 1), partial: current.slice(at + 1) };
+  }
+  if (previous !== undefined && VALUE_FLAGS.has(previous)) return { flag: previous, prefix: '', partial: current };
+  return undefined;
+}
+
+/** `KIND/partial`, `KIND/NAME/`, `KIND/NAME/container/partial`. */
+function targetNeed(current: string): CompletionNeed {
+  const parts = current.split('/');
+  const kind = resolveKindAlias(parts[0]!);
+  if (!kind) return staticNeed([], current);
+  if (parts.length === 2) return { type: 'names', kind, typedKind: parts[0]!, partial: parts[1]! };
+  const prefix = `${parts[0]}/${parts[1]}/`;
+  if (parts.length === 3) return staticNeed([{ value: `${prefix}container/` }], current, Directive.noSpace | Directive.noFileComp);
+  if (parts.length === 4 && parts[2] === 'container') {
+    return { type: 'containers', kind, name: parts[1]!, prefix: `${prefix}container/`, partial: parts[3]! };
+  }
+  return staticNeed([], current);
+}
+
+/** cobra's answer format. Candidates never contain newlines or tabs (names cannot). */
+export function formatCompletion(candidates: Candidate[], directive: number): string {
+  const lines = candidates.map((c) => (c.description ? `${c.value}\t${c.description}` : c.value));
+  return `${[...lines, `:${directive}`].join('\n')}\n`;
+}
+
+/** The helper kubectl runs for `kubectl copy-target <TAB>`; krew links only one binary. */
+export const COMPLETION_SCRIPT = `#!/bin/sh
+# kubectl (>= 1.26) runs this for "kubectl copy-target <TAB>". Install: put it on PATH, executable,
+# named kubectl_complete-copy_target. Generated by "kubectl copy-target completion".
+exec kubectl-copy_target __complete "$@"
+`;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { Directive, formatCompletion, planCompletion } from '../../src/complete/plan.js';
+
+const values = (words: string[]) => {
+  const { need } = planCompletion(words);
+  if (need.type !== 'static') throw new Error(`expected static candidates, got ${need.type}`);
+  return { values: need.candidates.map((c) => c.value), directive: need.directive };
+};
+
+describe('planCompletion', () => {
+  it('offers subcommands and the short kinds on an empty line, and a space after them', () => {
+    const { values: v, directive } = values(['']);
+    expect(v).toEqual(['status', 'delete', 'gc', 'version', 'completion', 'pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/']);
+    expect(directive).toBe(Directive.noFileComp);
+  });
+
+  it('completes kind spellings by prefix without a trailing space when only kinds match', () => {
+    expect(values(['st'])).toEqual({ values: ['status', 'sts/', 'statefulset/'], directive: Directive.noFileComp });
+    expect(values(['dep'])).toEqual({ values: ['deploy/', 'deployment/'], directive: Directive.noSpace | Directive.noFileComp });
+  });
+
+  it('asks the cluster for names after KIND/, keeping the spelling typed', () => {
+    expect(planCompletion(['deploy/we']).need).toEqual({ type: 'names', kind: 'deployment', typedKind: 'deploy', partial: 'we' });
+    expect(planCompletion(['-n', 'shop', 'STS/']).need).toEqual({ type: 'names', kind: 'statefulset', typedKind: 'STS', partial: '' });
+  });
+
+  it('offers /container/ after KIND/NAME/ and asks for container names after it', () => {
+    expect(values(['deploy/web/'])).toEqual({ values: ['deploy/web/container/'], directive: Directive.noSpace | Directive.noFileComp });
+    expect(planCompletion(['deploy/web/container/a']).need).toEqual({
+      type: 'containers', kind: 'deployment', name: 'web', prefix: 'deploy/web/container/', partial: 'a',
+    });
+  });
+
+  it('remembers -n, --namespace=, --context and --kubeconfig typed earlier', () => {
+    expect(planCompletion(['--context', 'prod', '-n', 'shop', '--kubeconfig=/k', 'deploy/']).flags).toEqual({ context: 'prod', namespace: 'shop', kubeconfig: '/k' });
+    expect(planCompletion(['deploy/x', '--namespace=a', '']).flags).toEqual({ namespace: 'a' });
+  });
+
+  it('completes flag values: namespaces, contexts, -o per command, --dry-run, in both spellings', () => {
+    expect(planCompletion(['-n', 'ku']).need).toEqual({ type: 'namespaces', prefix: '', partial: 'ku' });
+    expect(planCompletion(['--namespace=ku']).need).toEqual({ type: 'namespaces', prefix: '--namespace=', partial: 'ku' });
+    expect(planCompletion(['--context', '']).need).toEqual({ type: 'contexts', prefix: '', partial: '' });
+    expect(values(['status', '-o', '']).values).toEqual(['wide', 'json', 'yaml']);
+    expect(values(['deploy/web', '-o', '']).values).toEqual(['json', 'yaml', 'name']);
+    expect(values(['deploy/web', '--output=y']).values).toEqual(['--output=yaml']);
+    expect(values(['deploy/web', '--dry-run', 's']).values).toEqual(['server']);
+    expect(values(['--kubeconfig', '']).directive).toBe(Directive.default); // files
+  });
+
+  it('offers copies after delete, nothing after commands without arguments, files after --', () => {
+    expect(planCompletion(['delete', 'copy-']).need).toEqual({ type: 'copies', partial: 'copy-' });
+    expect(values(['status', ''])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web', ''])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web', '--', 'sh', '-n', ''])).toEqual({ values: [], directive: Directive.default });
+  });
+
+  it('does not take a flag value for a positional (deploy/x after --ttl 1h is the target)', () => {
+    expect(planCompletion(['--ttl', '1h', 'deploy/']).need).toMatchObject({ type: 'names', kind: 'deployment' });
+    expect(values(['--ttl', '']).values).toEqual([]);
+  });
+});
+
+describe('formatCompletion', () => {
+  it('writes cobra\'s __complete format: value, tab, description; then :directive', () => {
+    expect(formatCompletion([{ value: 'a', description: 'first' }, { value: 'b' }], 6)).toBe('a\tfirst\nb\n:6\n');
+    expect(formatCompletion([], 4)).toBe(':4\n');
+  });
+});
