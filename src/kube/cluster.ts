@@ -1,4 +1,3 @@
-import { Watch } from '@kubernetes/client-node';
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isNotFound, statusCode, toCliError } from './errors.js';
@@ -214,16 +213,13 @@ export class Cluster {
   }
 
   /** Starts a watch; returns a function that stops it. */
-  async watch(
+  watch(
     path: string,
     params: Record<string, string | number | boolean | undefined>,
     onEvent: (type: string, object: any) => void,
     onDone: (err: unknown) => void,
-  ): Promise<() => void> {
-    const controller = await this.call(`watch ${path}`, () =>
-      new Watch(this.connection.kubeConfig).watch(path, params, onEvent, onDone),
-    );
-    return () => controller.abort();
+  ): () => void {
+    return this.rest.watch(path + query({ ...params, watch: 'true' }), onEvent, onDone);
   }
 
   /**
@@ -239,9 +235,9 @@ export class Cluster {
     onFailure: (err: unknown) => void,
   ): () => void {
     let generation = 0;
-    let current: Promise<() => void> | undefined;
+    let current: (() => void) | undefined;
     let stopped = false;
-    const stopCurrent = () => void current?.then((stop) => stop(), () => undefined);
+    const stopCurrent = () => current?.();
     const start = (resourceVersion: string | undefined) => {
       if (stopped) return;
       const mine = ++generation;
@@ -265,7 +261,6 @@ export class Cluster {
           else if ((err as Error).name !== 'AbortError') onFailure(err);
         },
       );
-      current.catch(onFailure);
     };
     start(params.resourceVersion);
     return () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
@@ -34,7 +35,8 @@ export class RestClient {
     this.server = new URL(kubeConfig.getCurrentCluster()!.server);
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json'): Promise<T> {
+  /** URL and options of a request to `path`, with the kubeconfig's credentials applied. */
+  private async prepare(method: string, path: string): Promise<{ url: URL; options: https.RequestOptions; secure: boolean }> {
     const opts: https.RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const secure = this.server.protocol === 'https:';
@@ -48,32 +50,23 @@ export class RestClient {
         rejectUnauthorized: opts.rejectUnauthorized,
       });
     }
-    const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
-    if (payload !== undefined) headers['Content-Type'] = contentType;
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
+    return { url, secure, options: { method, headers, agent: secure ? this.agent : undefined, auth: opts.auth } };
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json'): Promise<T> {
+    const { url, options, secure } = await this.prepare(method, path);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) (options.headers as Record<string, string>)['Content-Type'] = contentType;
     return new Promise<T>((resolve, reject) => {
-      const req = (secure ? https : http).request(
-        url,
-        { method, headers, agent: secure ? this.agent : undefined, auth: opts.auth },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              // keep the text: the error path reports it
-            }
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(parsed as T);
-            else reject(new ApiError(status, parsed));
-          });
-          res.on('error', reject);
-        },
-      );
+      const req = (secure ? https : http).request(url, options, (res) => {
+        readBody(res).then((parsed) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(parsed as T);
+          else reject(new ApiError(status, parsed));
+        }, reject);
+      });
       req.on('error', reject);
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
@@ -81,8 +74,73 @@ export class RestClient {
     });
   }
 
+  /**
+   * A watch: `GET path?watch=true`, one JSON event a line. `onDone` is called once: with nothing
+   * when the server ends the stream, with the error otherwise (an ApiError for a refusal, an
+   * AbortError after `stop`). Our own streaming request, not client-node's Watch: that one goes
+   * through node-fetch 2, whose url.parse() makes Node >= 24 print DEP0169 on every watch.
+   */
+  watch(path: string, onEvent: (type: string, object: any) => void, onDone: (err: unknown) => void): () => void {
+    let finished = false;
+    let req: http.ClientRequest | undefined;
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      onDone(err);
+    };
+    this.prepare('GET', path).then(({ url, options, secure }) => {
+      if (finished) return;
+      req = (secure ? https : http).request(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          readBody(res).then((parsed) => finish(new ApiError(status, parsed)), finish);
+          return;
+        }
+        // A silent connection is fine (no events); a dead one is noticed by TCP keep-alive.
+        res.socket.setKeepAlive(true, 30_000);
+        const lines = createInterface({ input: res, crlfDelay: Infinity });
+        lines.on('line', (line) => {
+          if (finished || !line.trim()) return;
+          let event: { type: string; object: unknown };
+          try {
+            event = JSON.parse(line);
+          } catch {
+            return; // not an event: ignore it, as kubectl does
+          }
+          onEvent(event.type, event.object);
+        });
+        res.on('error', finish);
+        lines.on('error', finish); // readline passes on the stream's errors (e.g. "aborted" after stop)
+        res.on('close', () => finish(res.complete ? undefined : Object.assign(new Error('watch connection lost'), { code: 'ECONNRESET' })));
+      });
+      req.on('error', finish);
+      req.end();
+    }, finish);
+    return () => {
+      finish(Object.assign(new Error('watch stopped'), { name: 'AbortError' }));
+      req?.destroy();
+    };
+  }
+
   /** Ends keep-alive sockets so the process can exit promptly. */
   close(): void {
     this.agent?.destroy();
   }
+}
+
+/** The response body, parsed as JSON when it is JSON (an error path reports the text). */
+function readBody(res: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text ? JSON.parse(text) : undefined);
+      } catch {
+        resolve(text);
+      }
+    });
+  });
 }

@@ -82,7 +82,7 @@ describe('krew: the packaged archives, validated and installed by krew itself', 
     symlinkSync(which('kubectl'), join(onlyKubectl, 'kubectl'));
     symlinkSync(join(tools(), 'krew'), join(onlyKubectl, 'kubectl-krew'));
     const env = { PATH: `${join(root, 'bin')}:${onlyKubectl}`, KREW_ROOT: root };
-    expect((await run('sh', ['-c', 'command -v node || echo none'], { PATH: env.PATH })).stdout.trim()).toBe('none');
+    expect((await run('/bin/sh', ['-c', 'command -v node || echo none'], { PATH: env.PATH })).stdout.trim()).toBe('none');
 
     const install = await run(join(onlyKubectl, 'kubectl'), ['krew', 'install', `--manifest=${manifest}`], env);
     expect(install.code, install.stderr).toBe(0);
@@ -109,6 +109,9 @@ describe('krew: the packaged archives, validated and installed by krew itself', 
     const jobs = await getJson(['get', 'jobs', '-n', ns.name, '-l', MANAGED]);
     expect(jobs.items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
 
+    // krew refuses to uninstall before its plugin index is cloned (from GitHub, which is out of
+    // reach here): an empty local git repository stands in for krew-index.
+    execFileSync('git', ['init', '-q', join(root, 'index', 'default')]);
     const uninstall = await run(join(onlyKubectl, 'kubectl'), ['krew', 'uninstall', PLUGIN_NAME], env);
     expect(uninstall.code, uninstall.stderr).toBe(0);
     expect(existsSync(join(root, 'bin', 'kubectl-copy_target'))).toBe(false);
