@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// The config module alone: the package index also loads exec, attach, port-forward, cp, metrics...
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { CliError } from '../errors.js';
 
 /** The connection flags kubectl users expect on every command. */

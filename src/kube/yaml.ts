@@ -1,6 +1,11 @@
-import { dumpYaml } from '@kubernetes/client-node';
+import { dump } from 'js-yaml';
 
-/** YAML as kubectl prints it; Dates and typed models go through JSON first so they print as the API sends them. */
+/**
+ * YAML as kubectl prints it: every field of the object as the server sent it, keys sorted, lists
+ * not indented under their key, long strings never folded. (client-node's dumpYaml serializes
+ * through its typed models, which drop fields they do not know, and loading those models costs
+ * every command that prints YAML.) Dates go through JSON first.
+ */
 export function toYaml(value: unknown): string {
-  return dumpYaml(JSON.parse(JSON.stringify(value)));
+  return dump(JSON.parse(JSON.stringify(value)), { sortKeys: true, noArrayIndent: true, lineWidth: -1 });
 }
