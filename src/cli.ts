@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
+import { writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
@@ -112,13 +113,13 @@ function repeated(value: unknown): string[] {
 
 function report(err: unknown, verbose: boolean): number {
   if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    writeLine(process.stderr, `error: ${err.message}`);
+    if (verbose && err.stack) writeLines(process.stderr, `${err.stack}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  writeLine(process.stderr, `error: ${message.split('\n')[0]}`);
+  if (verbose && err instanceof Error && err.stack) writeLines(process.stderr, `${err.stack}\n`);
   return ExitCode.failure;
 }
 

@@ -2,6 +2,7 @@ import { UsageError, CliError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
+import { writeLine } from '../render/terminal.js';
 import { parseTarget } from '../target/parse.js';
 import { collectStaleCopies, removeCopy } from '../session/gc.js';
 import { guarded } from '../session/interrupt.js';
@@ -45,16 +46,16 @@ async function deleteCopies(
     hits.forEach((c) => selected.add(c));
   }
   if (selected.size === 0) {
-    process.stderr.write(`No copies found in namespace ${namespace}\n`);
+    writeLine(process.stderr, `No copies found in namespace ${namespace}`);
     return;
   }
   // The cheap gc pass over what was listed anyway: stale copies not named here go too.
-  await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => process.stderr.write(`${line}\n`));
+  await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => writeLine(process.stderr, line));
   for (const copy of selected) {
     // Deleting a --scale-down copy also restores its original (if the hold still names it).
     const done = await removeCopy(cluster, copy);
-    process.stdout.write(`${formatName('job.batch', copy.job.metadata!.name!)} deleted\n`);
-    if (copy.record.session) process.stderr.write(`${done}\n`);
+    writeLine(process.stdout, `${formatName('job.batch', copy.job.metadata!.name!)} deleted`);
+    if (copy.record.session) writeLine(process.stderr, done);
   }
 }
 

@@ -1,7 +1,8 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { parseOutputFormat } from '../render/output.js';
+import { parseOutputFormat, serialize } from '../render/output.js';
+import { writeData, writeLines } from '../render/terminal.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
 import { staleCopyReason } from '../session/hold.js';
 import { isFinished, jobPhase, listCopies, type Copy } from '../apply/copies.js';
@@ -21,10 +22,10 @@ export async function run(flags: StatusFlags): Promise<void> {
   copies.sort((a, b) => a.job.metadata!.namespace!.localeCompare(b.job.metadata!.namespace!) || a.record.createdAt.getTime() - b.record.createdAt.getTime());
   if (output === 'json' || output === 'yaml') {
     const document = { activeCopyTargets: copies.map((c) => statusObject(c, now)) };
-    process.stdout.write(output === 'json' ? `${JSON.stringify(document, null, 4)}\n` : toYaml(document));
+    writeData(process.stdout, serialize(document, output, toYaml));
     return;
   }
-  process.stdout.write(renderStatus(copies.map((c) => statusRow(c, now)), { wide: output === 'wide' }));
+  writeLines(process.stdout, renderStatus(copies.map((c) => statusRow(c, now)), { wide: output === 'wide' }));
 }
 
 /** A copy whose Job finished, whose time ran out or whose session stopped renewing (see gc). */

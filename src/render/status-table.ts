@@ -1,6 +1,7 @@
 import { table, type TableUserConfig } from 'table';
 import type { TargetKind } from '../plan/target-kind.js';
 import { formatTarget } from '../target/parse.js';
+import { escapeTerminal } from './terminal.js';
 
 /** One active copy, as `kubectl copy-target status` lists it. */
 export interface StatusRow {
@@ -53,11 +54,6 @@ const TABLE_CONFIG: TableUserConfig = {
 const HEADER = ['Original Target', 'Namespace', 'Copy Pod Name', 'Scale Down?'];
 const WIDE_HEADER = [...HEADER, 'Phase', 'Age', 'Owner', 'Expires'];
 
-/** Values come from the cluster; a newline or escape code in one would break the row into lines. */
-function singleLine(cell: string): string {
-  return cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
 function cells(row: StatusRow, wide: boolean): string[] {
   const base = [
     formatTarget(row.kind, row.name),
@@ -65,7 +61,9 @@ function cells(row: StatusRow, wide: boolean): string[] {
     row.stale === true ? `${row.copyPodName} (stale)` : row.copyPodName,
     row.scaleDown ? '*' : '',
   ];
-  return (wide ? [...base, row.phase, row.age, row.owner, row.expires] : base).map(singleLine);
+  // Escaped per cell, before the layout: a newline in a value would break its row into lines, and
+  // the column widths must be those of what is shown.
+  return (wide ? [...base, row.phase, row.age, row.owner, row.expires] : base).map(escapeTerminal);
 }
 
 /** The `status` listing: a titled ASCII table, or a one-line notice when nothing is active. */

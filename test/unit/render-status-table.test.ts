@@ -80,7 +80,8 @@ describe('renderStatus', () => {
   it('keeps a cell with control characters on one line', () => {
     const output = renderStatus([{ ...pyServ, owner: 'evil\nowner\x1b[31m' }], { wide: true });
     expect(output.split('\n')).toHaveLength(7);
-    expect(output).toContain('| evil?owner?[31m |');
+    expect(output).toContain('| evil\\nowner\\x1b[31m |');
+    expect(output).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
   });
 });
 
