@@ -166,7 +166,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     return;
   }
 
-  const live = await collectStaleCopies(cluster, await listCopies(cluster, resolved.namespace), (line) => progress.step(line));
+  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.step(line));
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {

@@ -1,12 +1,10 @@
 import { table, type TableUserConfig } from 'table';
-import type { TargetKind } from '../plan/target-kind.js';
-import { formatTarget } from '../target/parse.js';
 import { escapeTerminal } from './terminal.js';
 
 /** One active copy, as `kubectl copy-target status` lists it. */
 export interface StatusRow {
-  kind: TargetKind;
-  name: string;
+  /** KIND/NAME of the original. */
+  target: string;
   namespace: string;
   copyPodName: string;
   scaleDown: boolean;
@@ -16,6 +14,8 @@ export interface StatusRow {
   expires: string;
   /** The copy outlived its session (e.g. the original came back); shown next to the pod name. */
   stale?: boolean;
+  /** The copy's record cannot be read (see `status`'s warning); shown next to the pod name. */
+  damaged?: boolean;
 }
 
 export const NO_ACTIVE_TARGETS = 'No active copy targets\n';
@@ -55,10 +55,11 @@ const HEADER = ['Original Target', 'Namespace', 'Copy Pod Name', 'Scale Down?'];
 const WIDE_HEADER = [...HEADER, 'Phase', 'Age', 'Owner', 'Expires'];
 
 function cells(row: StatusRow, wide: boolean): string[] {
+  const mark = row.damaged === true ? ' (damaged)' : row.stale === true ? ' (stale)' : '';
   const base = [
-    formatTarget(row.kind, row.name),
+    row.target,
     row.namespace,
-    row.stale === true ? `${row.copyPodName} (stale)` : row.copyPodName,
+    `${row.copyPodName}${mark}`,
     row.scaleDown ? '*' : '',
   ];
   // Escaped per cell, before the layout: a newline in a value would break its row into lines, and
