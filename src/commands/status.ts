@@ -72,10 +72,10 @@ function statusObject(c: Copy, now: Date) {
   };
 }
 
-/** The annotations of a damaged copy as they are: shown, never interpreted. */
+/** The annotations of a damaged copy as they are (strings, or absent): shown, never interpreted. */
 const raw = (d: DamagedCopy) => (key: string): string | undefined => d.job.metadata?.annotations?.[key];
 
-/** A damaged copy's row: the Job's own name stands in for the pod, marked (damaged). */
+/** A damaged copy's row: its annotations as they are (the Job's name when pod-name is missing), marked (damaged). */
 function damagedRow(d: DamagedCopy, now: Date): StatusRow {
   const a = raw(d);
   const kind = a(CopyKeys.targetKind) ?? '?';
