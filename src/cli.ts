@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
+import { writeData, writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
@@ -61,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         'Print the kubectl_complete-copy_target helper that gives kubectl (>= 1.26) shell completion for this plugin',
         (y) => y,
         async () => {
-          process.stdout.write((await import('./complete/plan.js')).COMPLETION_SCRIPT);
+          writeData(process.stdout, (await import('./complete/plan.js')).COMPLETION_SCRIPT);
         },
       )
       .command(
@@ -126,13 +127,13 @@ function repeated(value: unknown): string[] {
 
 function report(err: unknown, verbose: boolean): number {
   if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    writeLine(process.stderr, `error: ${err.message}`);
+    if (verbose && err.stack) writeLines(process.stderr, `${err.stack}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  writeLine(process.stderr, `error: ${message.split('\n')[0]}`);
+  if (verbose && err instanceof Error && err.stack) writeLines(process.stderr, `${err.stack}\n`);
   return ExitCode.failure;
 }
 

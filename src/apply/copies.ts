@@ -1,5 +1,6 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Job } from '../kube/types.js';
+import { isDamaged } from '../plan/annotation-values.js';
 import { MANAGED_SELECTOR, readCopyRecord, type CopyRecord } from '../plan/labels.js';
 
 /** A copy Job this plugin made, with its decoded record. */
@@ -8,15 +9,36 @@ export interface Copy {
   record: CopyRecord;
 }
 
+/** A copy Job whose record cannot be read: shown as such, never acted on by a guess. */
+export interface DamagedCopy {
+  job: V1Job;
+  /** What is wrong, naming each annotation. */
+  damaged: string;
+}
+
+/** One line on a damaged copy: what is wrong, that it is left alone, and what to do. */
+export function describeDamagedCopy(d: DamagedCopy): string {
+  const ns = d.job.metadata!.namespace!;
+  const name = d.job.metadata!.name!;
+  return `copy job ${name} in namespace ${ns} has a damaged record (${d.damaged}); left it as it is: fix those annotations, or delete it with "kubectl copy-target delete ${name} -n ${ns}"`;
+}
+
+export interface Copies {
+  copies: Copy[];
+  damaged: DamagedCopy[];
+}
+
 /** Every copy in a namespace (or all namespaces): one label-selected, paginated list call. */
-export async function listCopies(cluster: Cluster, namespace: string | undefined): Promise<Copy[]> {
+export async function listCopies(cluster: Cluster, namespace: string | undefined): Promise<Copies> {
   const jobs = await cluster.listJobs(namespace, MANAGED_SELECTOR);
-  const copies: Copy[] = [];
+  const listed: Copies = { copies: [], damaged: [] };
   for (const job of jobs) {
     const record = readCopyRecord(job.metadata ?? {});
-    if (record) copies.push({ job, record });
+    if (record === undefined) continue;
+    if (isDamaged(record)) listed.damaged.push({ job, damaged: record.damaged });
+    else listed.copies.push({ job, record });
   }
-  return copies;
+  return listed;
 }
 
 export const isFinished = (job: V1Job): boolean =>

@@ -6,8 +6,10 @@ import {
   HoldKeys,
   SCALE_DOWN_FORBIDDEN,
   currentScale,
+  damagedHoldMessage,
   describeHolder,
   holdTakingPatch,
+  isDamaged,
   readHold,
   releasePatch,
   renewPatch,
@@ -34,7 +36,8 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) object = await cluster.read(target.kind, target.name, target.namespace);
     let tookOver: Acquired['tookOver'];
-    const existing = readHold(object.metadata);
+    const existing = readHold(object.metadata, target.kind);
+    if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
     if (existing && existing.session !== hold.session) {
       const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
       const reason = staleReason(existing, new Date(), jobExists);
@@ -63,10 +66,10 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
   throw new CliError(`${kindName} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
 }
 
-/** True while the object's hold still names the session. */
+/** True while the object's hold still names the session (damaged or not). */
 async function stillHeldBy(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string): Promise<boolean> {
   const object = await cluster.find(kind, name, namespace);
-  return readHold(object?.metadata)?.session === session;
+  return object?.metadata?.annotations?.[HoldKeys.session] === session;
 }
 
 /**
@@ -108,8 +111,11 @@ export async function releaseHold(cluster: Cluster, kind: ScalableKind, namespac
   const kindName = `${kind}/${name}`;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const object = await cluster.find(kind, name, namespace);
-    const hold = object && readHold(object.metadata);
-    if (!hold || hold.session !== session) return { restored: false };
+    if (object?.metadata?.annotations?.[HoldKeys.session] !== session) return { restored: false };
+    const hold = readHold(object.metadata, kind);
+    // Restoring needs the recorded original: a damaged one is for a person to set right.
+    if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(kindName, namespace, hold));
+    if (!hold) return { restored: false };
     const { patch, warning } = releasePatch(kind, object, hold, kindName);
     try {
       await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');

@@ -2,6 +2,7 @@ import { listCopies } from '../apply/copies.js';
 import { Directive, formatCompletion, planCompletion, type Candidate, type CompletionNeed } from '../complete/plan.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
+import { writeData } from '../render/terminal.js';
 
 /** A shell must never hang on <TAB>: a slow or unreachable cluster gives no candidates. */
 const DEADLINE_MS = 900;
@@ -10,7 +11,7 @@ const DEADLINE_MS = 900;
 export async function run(words: string[]): Promise<void> {
   const { flags, need } = planCompletion(words.length ? words : ['']);
   if (need.type === 'static') {
-    process.stdout.write(formatCompletion(need.candidates, need.directive));
+    writeData(process.stdout, formatCompletion(need.candidates, need.directive));
     return;
   }
   let candidates: Candidate[] = [];
@@ -19,7 +20,7 @@ export async function run(words: string[]): Promise<void> {
   } catch {
     // No kubeconfig, forbidden, timed out: offer nothing rather than print an error into a prompt.
   }
-  process.stdout.write(formatCompletion(candidates, Directive.noFileComp));
+  writeData(process.stdout, formatCompletion(candidates, Directive.noFileComp));
 }
 
 async function lookUp(need: Exclude<CompletionNeed, { type: 'static' }>, flags: Parameters<typeof loadConnection>[0]): Promise<Candidate[]> {
@@ -56,7 +57,7 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
       return items.map((o) => ({ value: need.prefix + o.metadata.name })).filter(startsWith(need.prefix + need.partial));
     }
     case 'copies': {
-      const copies = await listCopies(cluster, namespace);
+      const { copies } = await listCopies(cluster, namespace);
       return copies
         .map((c) => ({ value: c.record.podName ?? c.job.metadata!.name!, description: `copy of ${c.record.targetKind}/${c.record.targetName}` }))
         .filter(startsWith(need.partial));

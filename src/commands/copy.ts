@@ -16,6 +16,7 @@ import { randomSuffixAlphabet } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { createProgress, type Progress } from '../render/progress.js';
+import { warn, writeData, writeLine } from '../render/terminal.js';
 import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
 import { scaleTargetFor, type ScaleTarget } from '../resolve/scale-target.js';
 import { collectStaleCopies } from '../session/gc.js';
@@ -165,7 +166,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     return;
   }
 
-  const live = await collectStaleCopies(cluster, await listCopies(cluster, resolved.namespace), (line) => progress.step(line));
+  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.step(line));
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
@@ -272,10 +273,6 @@ async function cleanUp(cleanup: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function warn(message: string): void {
-  process.stderr.write(`Warning: ${message}\n`);
-}
-
 /**
  * Creates the copy Job and waits for its pod to be Running. On any failure or interruption the
  * Job is deleted before the error is reported: no copy is left behind.
@@ -354,21 +351,21 @@ async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], signature:
 function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
   const name = pod.metadata!.name!;
   if (output === 'json' || output === 'yaml') {
-    process.stdout.write(formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
+    writeData(process.stdout, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
   } else if (output === 'name') {
-    process.stdout.write(`${formatName('pod', name)}\n`);
+    writeLine(process.stdout, formatName('pod', name));
   } else {
-    process.stdout.write(`${name}\n`);
+    writeLine(process.stdout, name);
     const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
-    process.stderr.write(`Next: kubectl exec -it ${name}${ns} -- sh   or   mirrord exec --target pod/${name}${ns} -- <your app>\n`);
+    writeLine(process.stderr, `Next: kubectl exec -it ${name}${ns} -- sh   or   mirrord exec --target pod/${name}${ns} -- <your app>`);
   }
 }
 
 function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {
   const full = withoutManagedFields({ ...job, apiVersion: 'batch/v1', kind: 'Job' });
-  if (output === 'json' || output === 'yaml') process.stdout.write(formatObjects([full], output, toYaml));
-  else if (output === 'name') process.stdout.write(`${formatName('job.batch', job.metadata!.name!)}\n`);
-  else process.stdout.write(`${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)\n`);
+  if (output === 'json' || output === 'yaml') writeData(process.stdout, formatObjects([full], output, toYaml));
+  else if (output === 'name') writeLine(process.stdout, formatName('job.batch', job.metadata!.name!));
+  else writeLine(process.stdout, `${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)`);
 }
 
 /** kubectl hides managedFields unless asked (--show-managed-fields); so do we. */

@@ -2,10 +2,11 @@ import { UsageError, CliError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
+import { warn, writeLine } from '../render/terminal.js';
 import { parseTarget } from '../target/parse.js';
 import { collectStaleCopies, removeCopy } from '../session/gc.js';
 import { guarded } from '../session/interrupt.js';
-import { listCopies, type Copy } from '../apply/copies.js';
+import { listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface DeleteFlags extends GlobalFlags {
@@ -35,26 +36,36 @@ async function deleteCopies(
   flags: DeleteFlags,
   matchers: Array<{ name: string; matches: (c: Copy) => boolean }>,
 ): Promise<void> {
-  const copies = await listCopies(cluster, namespace);
+  const { copies, damaged } = await listCopies(cluster, namespace);
   const selected = new Set<Copy>(flags.all ? copies : []);
+  // A damaged record can be trusted for nothing but its Job's own name.
+  const selectedDamaged = new Set<DamagedCopy>(flags.all ? damaged : []);
   for (const m of matchers) {
     const hits = copies.filter(m.matches);
-    if (hits.length === 0) {
+    const damagedHits = damaged.filter((d) => d.job.metadata?.name === m.name);
+    if (hits.length === 0 && damagedHits.length === 0) {
       throw new CliError(`no copy matches "${m.name}" in namespace ${namespace}; list them with "kubectl copy-target status"`);
     }
     hits.forEach((c) => selected.add(c));
+    damagedHits.forEach((d) => selectedDamaged.add(d));
   }
-  if (selected.size === 0) {
-    process.stderr.write(`No copies found in namespace ${namespace}\n`);
+  if (selected.size === 0 && selectedDamaged.size === 0) {
+    writeLine(process.stderr, `No copies found in namespace ${namespace}`);
     return;
   }
   // The cheap gc pass over what was listed anyway: stale copies not named here go too.
-  await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => process.stderr.write(`${line}\n`));
+  await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => writeLine(process.stderr, line));
   for (const copy of selected) {
     // Deleting a --scale-down copy also restores its original (if the hold still names it).
     const done = await removeCopy(cluster, copy);
-    process.stdout.write(`${formatName('job.batch', copy.job.metadata!.name!)} deleted\n`);
-    if (copy.record.session) process.stderr.write(`${done}\n`);
+    writeLine(process.stdout, `${formatName('job.batch', copy.job.metadata!.name!)} deleted`);
+    if (copy.record.session) writeLine(process.stderr, done);
+  }
+  for (const d of selectedDamaged) {
+    const name = d.job.metadata!.name!;
+    await cluster.deleteJob(namespace, name);
+    writeLine(process.stdout, `${formatName('job.batch', name)} deleted`);
+    warn(`copy job ${name} had a damaged record (${d.damaged}), so no hold was released; if it held a workload, "kubectl copy-target gc -n ${namespace}" restores it once that hold is stale`);
   }
 }
 

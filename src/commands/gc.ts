@@ -2,6 +2,7 @@ import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { collectGarbage } from '../session/gc.js';
 import { guarded } from '../session/interrupt.js';
+import { writeLine } from '../render/terminal.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface GcFlags extends GlobalFlags {
@@ -16,10 +17,10 @@ export async function run(flags: GcFlags): Promise<void> {
   try {
     await guarded(() => collectGarbage(cluster, flags.allNamespaces ? undefined : connection.namespace, (line) => {
       actions++;
-      process.stdout.write(`${line.replace(/^gc: /, '')}\n`);
+      writeLine(process.stdout, line.replace(/^gc: /, ''));
     }));
   } finally {
     cluster.close();
   }
-  if (actions === 0) process.stderr.write('Nothing to collect\n');
+  if (actions === 0) writeLine(process.stderr, 'Nothing to collect');
 }

@@ -1,10 +1,14 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { parseOutputFormat } from '../render/output.js';
+import { CopyKeys } from '../plan/labels.js';
+import { parseOutputFormat, serialize } from '../render/output.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
+import { warn, writeData, writeLines } from '../render/terminal.js';
 import { staleCopyReason } from '../session/hold.js';
-import { isFinished, jobPhase, listCopies, type Copy } from '../apply/copies.js';
+import { formatTarget } from '../target/parse.js';
+import { describeDamagedCopy, isFinished, jobPhase, listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
+import type { V1Job } from '../kube/types.js';
 import type { GlobalFlags } from './global-flags.js';
 
 export interface StatusFlags extends GlobalFlags {
@@ -12,19 +16,26 @@ export interface StatusFlags extends GlobalFlags {
   output?: string;
 }
 
+type Entry = { copy: Copy; damaged?: undefined } | { copy?: undefined; damaged: DamagedCopy };
+
 /** `kubectl copy-target status`: the active copies in the namespace, or in all with -A. */
 export async function run(flags: StatusFlags): Promise<void> {
   const output = parseOutputFormat(flags.output, ['wide', 'json', 'yaml']);
   const connection = loadConnection(flags);
-  const copies = await listCopies(new Cluster(connection), flags.allNamespaces ? undefined : connection.namespace);
+  const { copies, damaged } = await listCopies(new Cluster(connection), flags.allNamespaces ? undefined : connection.namespace);
   const now = new Date();
-  copies.sort((a, b) => a.job.metadata!.namespace!.localeCompare(b.job.metadata!.namespace!) || a.record.createdAt.getTime() - b.record.createdAt.getTime());
+  const entries: Entry[] = [...copies.map((copy) => ({ copy })), ...damaged.map((d) => ({ damaged: d }))];
+  const job = (e: Entry): V1Job => (e.copy ?? e.damaged).job;
+  // A damaged record's created-at cannot be trusted; its Job's own creation time can.
+  const created = (e: Entry): number => e.copy?.record.createdAt.getTime() ?? Date.parse(String(job(e).metadata?.creationTimestamp ?? ''));
+  entries.sort((a, b) => job(a).metadata!.namespace!.localeCompare(job(b).metadata!.namespace!) || created(a) - created(b));
   if (output === 'json' || output === 'yaml') {
-    const document = { activeCopyTargets: copies.map((c) => statusObject(c, now)) };
-    process.stdout.write(output === 'json' ? `${JSON.stringify(document, null, 4)}\n` : toYaml(document));
+    const document = { activeCopyTargets: entries.map((e) => (e.copy ? statusObject(e.copy, now) : damagedObject(e.damaged))) };
+    writeData(process.stdout, serialize(document, output, toYaml));
     return;
   }
-  process.stdout.write(renderStatus(copies.map((c) => statusRow(c, now)), { wide: output === 'wide' }));
+  writeLines(process.stdout, renderStatus(entries.map((e) => (e.copy ? statusRow(e.copy, now) : damagedRow(e.damaged, now))), { wide: output === 'wide' }));
+  for (const d of damaged) warn(describeDamagedCopy(d));
 }
 
 /** A copy whose Job finished, whose time ran out or whose session stopped renewing (see gc). */
@@ -33,8 +44,7 @@ const isStale = (c: Copy, now: Date): boolean =>
 
 function statusRow(c: Copy, now: Date): StatusRow {
   return {
-    kind: c.record.targetKind,
-    name: c.record.targetName,
+    target: formatTarget(c.record.targetKind, c.record.targetName),
     namespace: c.job.metadata!.namespace!,
     copyPodName: c.record.podName ?? '<pending>',
     scaleDown: c.record.scaleDown,
@@ -59,5 +69,44 @@ function statusObject(c: Copy, now: Date) {
     createdAt: c.record.createdAt.toISOString(),
     expiresAt: c.record.expiresAt.toISOString(),
     stale: isStale(c, now),
+  };
+}
+
+/** The annotations of a damaged copy as they are (strings, or absent): shown, never interpreted. */
+const raw = (d: DamagedCopy) => (key: string): string | undefined => d.job.metadata?.annotations?.[key];
+
+/** A damaged copy's row: its annotations as they are (the Job's name when pod-name is missing), marked (damaged). */
+function damagedRow(d: DamagedCopy, now: Date): StatusRow {
+  const a = raw(d);
+  const kind = a(CopyKeys.targetKind) ?? '?';
+  const name = a(CopyKeys.targetName) ?? '?';
+  return {
+    target: `${kind}/${name}`,
+    namespace: d.job.metadata!.namespace!,
+    copyPodName: a(CopyKeys.podName) ?? d.job.metadata!.name!,
+    scaleDown: a(CopyKeys.scaleDown) === 'true',
+    phase: jobPhase(d.job),
+    age: formatAge(new Date(String(d.job.metadata?.creationTimestamp ?? '')), now),
+    owner: `${a(CopyKeys.user) ?? '?'}@${a(CopyKeys.host) ?? '?'}`,
+    expires: a(CopyKeys.expiresAt) ?? '?',
+    damaged: true,
+  };
+}
+
+function damagedObject(d: DamagedCopy) {
+  const a = raw(d);
+  return {
+    originalTarget: a(CopyKeys.targetKind) !== undefined && a(CopyKeys.targetName) !== undefined ? `${a(CopyKeys.targetKind)}/${a(CopyKeys.targetName)}` : null,
+    namespace: d.job.metadata!.namespace!,
+    copyPodName: a(CopyKeys.podName) ?? null,
+    copyJobName: d.job.metadata!.name!,
+    scaleDown: a(CopyKeys.scaleDown) ?? null,
+    phase: jobPhase(d.job),
+    user: a(CopyKeys.user) ?? null,
+    host: a(CopyKeys.host) ?? null,
+    createdAt: a(CopyKeys.createdAt) ?? null,
+    expiresAt: a(CopyKeys.expiresAt) ?? null,
+    stale: false,
+    damaged: d.damaged,
   };
 }

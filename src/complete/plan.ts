@@ -1,4 +1,5 @@
 import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
+import { escapeTerminal } from '../render/terminal.js';
 import { resolveKindAlias } from '../target/parse.js';
 
 /**
@@ -153,9 +154,12 @@ function targetNeed(current: string): CompletionNeed {
   return staticNeed([], current);
 }
 
-/** cobra's answer format. Candidates never contain newlines or tabs (names cannot). */
+/**
+ * cobra's answer format. Values and descriptions are escaped one by one (a copy's pod name comes
+ * from an annotation anyone can edit), so neither can break a line or reach the terminal raw.
+ */
 export function formatCompletion(candidates: Candidate[], directive: number): string {
-  const lines = candidates.map((c) => (c.description ? `${c.value}\t${c.description}` : c.value));
+  const lines = candidates.map((c) => (c.description ? `${escapeTerminal(c.value)}\t${escapeTerminal(c.description)}` : escapeTerminal(c.value)));
   return `${[...lines, `:${directive}`].join('\n')}\n`;
 }
 

@@ -1,5 +1,6 @@
 import type { V1ObjectMeta } from '../kube/types.js';
-import { TARGET_KINDS, type TargetKind } from './target-kind.js';
+import { AnnotationReader, type Damaged } from './annotation-values.js';
+import { SCALABLE_KINDS, TARGET_KINDS, type ScalableKind, type TargetKind } from './target-kind.js';
 
 /** The single prefix of every label and annotation key this plugin writes. */
 export const KEY_PREFIX = 'copy-target.dev';
@@ -72,54 +73,47 @@ export interface CopyRecord {
 /** The scale-down session a copy belongs to. */
 export interface CopySession {
   id: string;
-  scaledKind: string;
+  scaledKind: ScalableKind;
   scaledName: string;
   /** Detached copies live until --ttl; foreground ones only while their CLI renews the lease. */
   detached: boolean;
   leaseExpires: Date;
 }
 
-/** Decodes a copy Job's metadata; undefined when the object is not a copy made by this plugin. */
-export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | undefined {
+const SESSION_KEYS = [CopyKeys.session, CopyKeys.scaledKind, CopyKeys.scaledName, CopyKeys.detached, CopyKeys.leaseExpires];
+
+/**
+ * Decodes a copy Job's metadata: undefined when the object is not a copy made by this plugin,
+ * Damaged (naming each annotation that is wrong) when it is one whose record is missing a field or
+ * holds a value we never write.
+ */
+export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undefined {
   if (meta.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
-  const annotations = meta.annotations ?? {};
-  const targetKind = annotations[CopyKeys.targetKind];
-  const targetName = annotations[CopyKeys.targetName];
-  const targetNamespace = annotations[CopyKeys.targetNamespace];
-  const user = annotations[CopyKeys.user];
-  const host = annotations[CopyKeys.host];
-  const scaleDown = annotations[CopyKeys.scaleDown];
-  const createdAt = parseDate(annotations[CopyKeys.createdAt]);
-  const expiresAt = parseDate(annotations[CopyKeys.expiresAt]);
-  if (!isTargetKind(targetKind) || !targetName || !targetNamespace) return undefined;
-  if (user === undefined || host === undefined || !createdAt || !expiresAt) return undefined;
-  if (scaleDown !== 'true' && scaleDown !== 'false') return undefined;
+  const read = new AnnotationReader(meta.annotations ?? {});
   const record: CopyRecord = {
-    targetKind,
-    targetName,
-    targetNamespace,
-    user,
-    host,
-    scaleDown: scaleDown === 'true',
-    createdAt,
-    expiresAt,
+    targetKind: read.oneOf(CopyKeys.targetKind, TARGET_KINDS),
+    targetName: read.objectName(CopyKeys.targetName) ?? '',
+    targetNamespace: read.label(CopyKeys.targetNamespace),
+    user: read.text(CopyKeys.user),
+    host: read.text(CopyKeys.host),
+    scaleDown: read.boolean(CopyKeys.scaleDown),
+    createdAt: read.timestamp(CopyKeys.createdAt),
+    expiresAt: read.timestamp(CopyKeys.expiresAt),
   };
-  const signature = annotations[CopyKeys.signature];
-  if (signature) record.signature = signature;
-  const podName = annotations[CopyKeys.podName];
-  if (podName) record.podName = podName;
-  const session = annotations[CopyKeys.session];
-  const leaseExpires = parseDate(annotations[CopyKeys.leaseExpires]);
-  if (session && leaseExpires) {
+  if (read.has(CopyKeys.signature)) record.signature = read.pattern(CopyKeys.signature, /^[0-9a-f]{16}$/, 'a copy signature');
+  const podName = read.objectName(CopyKeys.podName, { optional: true });
+  if (podName !== undefined) record.podName = podName;
+  // All or nothing: a session we cannot read whole could restore the wrong workload.
+  if (SESSION_KEYS.some((key) => read.has(key))) {
     record.session = {
-      id: session,
-      scaledKind: annotations[CopyKeys.scaledKind] ?? '',
-      scaledName: annotations[CopyKeys.scaledName] ?? '',
-      detached: annotations[CopyKeys.detached] === 'true',
-      leaseExpires,
+      id: read.label(CopyKeys.session),
+      scaledKind: read.oneOf(CopyKeys.scaledKind, SCALABLE_KINDS),
+      scaledName: read.objectName(CopyKeys.scaledName) ?? '',
+      detached: read.boolean(CopyKeys.detached),
+      leaseExpires: read.timestamp(CopyKeys.leaseExpires),
     };
   }
-  return record;
+  return read.damage() ?? record;
 }
 
 /** The annotations that record a copy's scale-down session. */
@@ -133,12 +127,3 @@ export function sessionAnnotations(session: CopySession): Record<string, string>
   };
 }
 
-function isTargetKind(value: string | undefined): value is TargetKind {
-  return (TARGET_KINDS as readonly string[]).includes(value ?? '');
-}
-
-function parseDate(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}

@@ -1,3 +1,5 @@
+import { escapeTerminal, writeLine } from './terminal.js';
+
 /** Progress messages on stderr, so stdout stays clean for -o json/yaml/name. */
 export interface Progress {
   /** Announces work in progress; on a terminal it spins until done, fail or the next step. */
@@ -33,9 +35,7 @@ export function createProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEn
 
 /** Logs and pipes get each message once, as a plain line: no escape codes, no timers. */
 function plainProgress(stream: NodeJS.WriteStream): Progress {
-  const line = (message: string): void => {
-    stream.write(`${message}\n`);
-  };
+  const line = (message: string): void => writeLine(stream, message);
   return { step: line, done: line, fail: line, stop: () => {} };
 }
 
@@ -69,12 +69,13 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
   const finish = (mark: string, markColour: string, text: string): void => {
     stopSpinner();
     const shown = colour ? `${markColour}${mark}${RESET}` : mark;
-    stream.write(`${shown} ${text}\n`);
+    stream.write(`${shown} ${escapeTerminal(text)}\n`);
   };
 
   return {
     step(text) {
-      message = text;
+      // Escaped here: the spinner's own codes are added around it, never inside.
+      message = escapeTerminal(text);
       draw();
       if (timer === undefined) {
         timer = setInterval(draw, SPINNER_INTERVAL_MS);

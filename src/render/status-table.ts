@@ -1,11 +1,10 @@
 import { table, type TableUserConfig } from 'table';
-import type { TargetKind } from '../plan/target-kind.js';
-import { formatTarget } from '../target/parse.js';
+import { escapeTerminal } from './terminal.js';
 
 /** One active copy, as `kubectl copy-target status` lists it. */
 export interface StatusRow {
-  kind: TargetKind;
-  name: string;
+  /** KIND/NAME of the original. */
+  target: string;
   namespace: string;
   copyPodName: string;
   scaleDown: boolean;
@@ -15,6 +14,8 @@ export interface StatusRow {
   expires: string;
   /** The copy outlived its session (e.g. the original came back); shown next to the pod name. */
   stale?: boolean;
+  /** The copy's record cannot be read (see `status`'s warning); shown next to the pod name. */
+  damaged?: boolean;
 }
 
 export const NO_ACTIVE_TARGETS = 'No active copy targets\n';
@@ -53,19 +54,17 @@ const TABLE_CONFIG: TableUserConfig = {
 const HEADER = ['Original Target', 'Namespace', 'Copy Pod Name', 'Scale Down?'];
 const WIDE_HEADER = [...HEADER, 'Phase', 'Age', 'Owner', 'Expires'];
 
-/** Values come from the cluster; a newline or escape code in one would break the row into lines. */
-function singleLine(cell: string): string {
-  return cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
 function cells(row: StatusRow, wide: boolean): string[] {
+  const mark = row.damaged === true ? ' (damaged)' : row.stale === true ? ' (stale)' : '';
   const base = [
-    formatTarget(row.kind, row.name),
+    row.target,
     row.namespace,
-    row.stale === true ? `${row.copyPodName} (stale)` : row.copyPodName,
+    `${row.copyPodName}${mark}`,
     row.scaleDown ? '*' : '',
   ];
-  return (wide ? [...base, row.phase, row.age, row.owner, row.expires] : base).map(singleLine);
+  // Escaped per cell, before the layout: a newline in a value would break its row into lines, and
+  // the column widths must be those of what is shown.
+  return (wide ? [...base, row.phase, row.age, row.owner, row.expires] : base).map(escapeTerminal);
 }
 
 /** The `status` listing: a titled ASCII table, or a one-line notice when nothing is active. */

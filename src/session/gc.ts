@@ -1,7 +1,8 @@
 import { releaseHold } from '../apply/hold.js';
-import { isFinished, listCopies, type Copy } from '../apply/copies.js';
+import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply/copies.js';
+import { CliError } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
-import { readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys, type ScalableKind } from './hold.js';
+import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys } from './hold.js';
 
 /** Deletes one copy and, if it holds a scale-down, restores the original. Returns what was done. */
 export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> {
@@ -10,8 +11,10 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
   await cluster.deleteJob(ns, jobName);
   const session = copy.record.session;
   if (!session) return `deleted copy job ${jobName}`;
-  const kind = session.scaledKind as ScalableKind;
-  const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id);
+  const kind = session.scaledKind;
+  const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id).catch((err: unknown) => {
+    throw new CliError(`deleted copy job ${jobName}, but ${err instanceof Error ? err.message : String(err)}`);
+  });
   const restored = released.restored ? `restored ${kind}/${session.scaledName}` : `${kind}/${session.scaledName} was no longer held by it`;
   return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
 }
@@ -42,8 +45,11 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
  * still labelled as held whose hold is stale (lease expired, or its copy is gone) is restored.
  */
 export async function collectGarbage(cluster: Cluster, namespace: string | undefined, report: (line: string) => void): Promise<void> {
-  const live = await collectStaleCopies(cluster, await listCopies(cluster, namespace), report);
-  const liveJobs = new Set(live.map((c) => `${c.job.metadata!.namespace}/${c.job.metadata!.name}`));
+  const { copies, damaged } = await listCopies(cluster, namespace);
+  for (const d of damaged) report(`gc: ${describeDamagedCopy(d)}`);
+  const live = await collectStaleCopies(cluster, copies, report);
+  // A damaged copy still runs: the hold it may belong to is not stale for want of it.
+  const liveJobs = new Set([...live, ...damaged].map((c) => `${c.job.metadata!.namespace}/${c.job.metadata!.name}`));
   const now = new Date();
   for (const kind of SCALABLE_KINDS) {
     const held = await cluster.list(kind, namespace, `${HoldKeys.held}=true`).catch((err: unknown) => {
@@ -51,10 +57,14 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       throw err;
     });
     for (const object of held) {
-      const hold = readHold(object.metadata);
       const ns = object.metadata.namespace as string;
       const name = object.metadata.name as string;
+      const hold = readHold(object.metadata, kind);
       if (!hold) continue;
+      if (isDamaged(hold)) {
+        report(`gc: ${damagedHoldMessage(`${kind}/${name}`, ns, hold)}`);
+        continue;
+      }
       const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);
       const reason = staleReason(hold, now, jobExists);
       if (!reason) continue;

@@ -1,4 +1,8 @@
+import { AnnotationReader, isDamaged, type Damaged } from '../plan/annotation-values.js';
 import { KEY_PREFIX, type CopyRecord } from '../plan/labels.js';
+import { SCALABLE_KINDS, type ScalableKind } from '../plan/target-kind.js';
+
+export { SCALABLE_KINDS, isDamaged, type ScalableKind };
 
 /**
  * The scale-down lock, recorded on the held workload itself. Pure: decoding, deciding and the
@@ -23,9 +27,6 @@ export const HoldKeys = {
 
 export const SCALE_DOWN_FORBIDDEN = 'forbidden';
 
-/** The kinds that can be held, and how: replicas to 0, or spec.suspend. */
-export type ScalableKind = 'deployment' | 'statefulset' | 'replicaset' | 'rollout' | 'job' | 'cronjob';
-export const SCALABLE_KINDS: readonly ScalableKind[] = ['deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'];
 export const suspends = (kind: ScalableKind): boolean => kind === 'job' || kind === 'cronjob';
 
 export interface Hold {
@@ -45,23 +46,48 @@ interface Meta {
   annotations?: Record<string, string>;
 }
 
-export function readHold(meta: Meta | undefined): Hold | undefined {
-  const a = meta?.annotations ?? {};
-  const session = a[HoldKeys.session];
-  if (!session) return undefined;
-  const rawOriginal = a[HoldKeys.original] ?? '';
-  const original = rawOriginal === 'true' ? true : rawOriginal === 'false' ? false : Number.parseInt(rawOriginal, 10);
-  return {
-    session,
-    copyJob: a[HoldKeys.copyJob] ?? '',
-    user: a[HoldKeys.user] ?? '',
-    host: a[HoldKeys.host] ?? '',
-    since: new Date(a[HoldKeys.since] ?? 0),
-    leaseExpires: new Date(a[HoldKeys.leaseExpires] ?? 0),
-    // An unreadable count restores to 1 rather than leaving the workload at zero.
-    original: typeof original === 'number' && Number.isNaN(original) ? 1 : original,
-    detached: a[HoldKeys.detached] === 'true',
+/**
+ * A replica count above Kubernetes' documented limit of 150,000 pods in a cluster cannot be what
+ * a workload had; restoring it would only flood the cluster.
+ */
+export const MAX_RESTORED_REPLICAS = 150_000;
+
+/** The annotations and label that make up a hold; the policy annotation is not one of them. */
+const HOLD_RECORD_KEYS = Object.values(HoldKeys).filter((key) => key !== HoldKeys.held && key !== HoldKeys.policy);
+
+/**
+ * Reads the hold recorded on a workload of `kind`: undefined when there is none, Damaged (naming
+ * each annotation that is wrong) when any part of it is missing or is not what we write. A damaged
+ * hold is never restored from: a guessed count would scale someone's workload to a made-up size.
+ */
+export function readHold(meta: Meta | undefined, kind: ScalableKind): Hold | Damaged | undefined {
+  const annotations = meta?.annotations ?? {};
+  const present = HOLD_RECORD_KEYS.filter((key) => annotations[key] !== undefined);
+  if (present.length === 0 && meta?.labels?.[HoldKeys.held] === undefined) return undefined;
+  const read = new AnnotationReader(annotations);
+  const hold: Hold = {
+    session: read.label(HoldKeys.session),
+    copyJob: read.objectName(HoldKeys.copyJob) ?? '',
+    user: read.text(HoldKeys.user),
+    host: read.text(HoldKeys.host),
+    since: read.timestamp(HoldKeys.since),
+    leaseExpires: read.timestamp(HoldKeys.leaseExpires),
+    original: suspends(kind) ? read.boolean(HoldKeys.original) : read.count(HoldKeys.original, MAX_RESTORED_REPLICAS),
+    detached: read.boolean(HoldKeys.detached),
   };
+  return read.damage() ?? hold;
+}
+
+/**
+ * One line for a damaged hold: what is wrong, that the workload was left as it is, and what to do.
+ * The restore would need the recorded original, so a person has to set it right.
+ */
+export function damagedHoldMessage(kindName: string, namespace: string, damage: Damaged): string {
+  return (
+    `${kindName} in namespace ${namespace} has a damaged scale-down hold (${damage.damaged}); left it as it is: ` +
+    `fix ${damage.keys.join(', ')} ("kubectl annotate ${kindName} -n ${namespace} KEY=VALUE --overwrite") and run "kubectl copy-target gc -n ${namespace}", ` +
+    `or restore it by hand and remove the ${KEY_PREFIX}/hold-* annotations and the ${HoldKeys.held} label`
+  );
 }
 
 export function holdAnnotations(hold: Hold): Record<string, string> {
@@ -131,16 +157,14 @@ export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindNa
   let warning: string | undefined;
   if (untouched) {
     patch.push({ op: 'test', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: current });
-    // An unreadable record of a suspend value restores "not suspended" (the API default).
-    const original = suspends(kind) ? hold.original === true : hold.original;
-    patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: original });
+    patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: hold.original });
   } else {
     warning = suspends(kind)
       ? `${kindName} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`
       : `${kindName} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
   }
-  for (const key of Object.values(HoldKeys)) {
-    if (key !== HoldKeys.held && key !== HoldKeys.policy && key in annotations) {
+  for (const key of HOLD_RECORD_KEYS) {
+    if (key in annotations) {
       patch.push({ op: 'remove', path: `/metadata/annotations/${pointer(key)}` });
     }
   }

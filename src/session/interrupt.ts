@@ -1,4 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
+import { writeLine } from '../render/terminal.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const controller = new AbortController();
@@ -28,9 +29,9 @@ export function installSignalHandlers(): void {
       }
       if (guardedDepth === 0) process.exit(ExitCode.interrupted);
       if (signalsSeen === 2) {
-        process.stderr.write('still cleaning up (deleting the copy, restoring the original); interrupt again to give up\n');
+        writeLine(process.stderr, 'still cleaning up (deleting the copy, restoring the original); interrupt again to give up');
       } else if (signalsSeen >= 3) {
-        process.stderr.write('gave up cleaning up; run "kubectl copy-target gc" to restore what was left\n');
+        writeLine(process.stderr, 'gave up cleaning up; run "kubectl copy-target gc" to restore what was left');
         process.exit(ExitCode.interrupted);
       }
     });

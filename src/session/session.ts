@@ -6,6 +6,7 @@ import { CliError } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { CopyKeys } from '../plan/labels.js';
 import type { Progress } from '../render/progress.js';
+import { warn } from '../render/terminal.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from './hold.js';
 import { whenInterrupted } from './interrupt.js';
@@ -48,7 +49,7 @@ export class ScaleDownSession {
         `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
       );
       await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob).catch((err: unknown) => {
-        process.stderr.write(`Warning: could not delete the stale copy job ${tookOver.hold.copyJob}: ${err instanceof Error ? err.message : String(err)}\n`);
+        warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
@@ -165,7 +166,7 @@ export class ScaleDownSession {
     }
     this.held = false;
     const deleted = this.jobCreated && !deleteFailure ? `deleted copy job ${this.hold.copyJob}; ` : '';
-    if (released.warning) process.stderr.write(`Warning: ${released.warning}\n`);
+    if (released.warning) warn(released.warning);
     if (released.restored) {
       const what = released.warning ? 'released (scale left as someone else set it)' : suspends(this.target.kind) ? `restored (suspend=${this.hold.original})` : `restored to ${this.hold.original} replicas`;
       this.progress.done(`${deleted}${this.kindName} ${what}`);

@@ -66,3 +66,9 @@ describe('formatCompletion', () => {
     expect(formatCompletion([], 4)).toBe(':4\n');
   });
 });
+
+describe('formatCompletion with hostile values', () => {
+  it('escapes control characters in values and descriptions, keeping one line per candidate', () => {
+    expect(formatCompletion([{ value: 'copy-\x1b[2Jx\ny', description: 'copy of deploy/\x07w' }], 4)).toBe('copy-\\x1b[2Jx\\ny\tcopy of deploy/\\x07w\n:4\n');
+  });
+});

@@ -10,6 +10,7 @@ import {
   isControllerGeneratedLabel,
   isValidLabelValue,
   readCopyRecord,
+  type CopyRecord,
 } from '../../src/plan/labels.js';
 
 const options: CopyOptions = {
@@ -86,14 +87,14 @@ describe('readCopyRecord', () => {
       owner: { user: 'bob', host: 'ci' },
       now,
       suffix: 'zzzzz',
-      signature: 'ffff',
+      signature: 'ffffffffffffffff',
     });
     job.metadata!.annotations![CopyKeys.podName] = 'copy-db-zzzzz-x1y2z';
-    const record = readCopyRecord(job.metadata!);
-    expect(record?.scaleDown).toBe(false);
-    expect(record?.targetKind).toBe('statefulset');
-    expect(record?.podName).toBe('copy-db-zzzzz-x1y2z');
-    expect(record?.expiresAt.toISOString()).toBe('2025-03-01T10:01:00.000Z');
+    const record = readCopyRecord(job.metadata!) as CopyRecord;
+    expect(record.scaleDown).toBe(false);
+    expect(record.targetKind).toBe('statefulset');
+    expect(record.podName).toBe('copy-db-zzzzz-x1y2z');
+    expect(record.expiresAt.toISOString()).toBe('2025-03-01T10:01:00.000Z');
   });
 
   it('returns undefined for a foreign Job', () => {
@@ -101,7 +102,7 @@ describe('readCopyRecord', () => {
     expect(readCopyRecord({})).toBeUndefined();
   });
 
-  it('returns undefined when our label is present but the record is broken', () => {
+  it('reports a broken record as damaged, naming the annotation', () => {
     const meta = {
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
       annotations: {
@@ -115,9 +116,13 @@ describe('readCopyRecord', () => {
         [CopyKeys.expiresAt]: '2025-03-01T11:00:00.000Z',
       },
     };
-    expect(readCopyRecord(meta)?.targetName).toBe('web');
-    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.targetKind]: 'daemonset' } })).toBeUndefined();
-    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.expiresAt]: 'soon' } })).toBeUndefined();
-    expect(readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.scaleDown]: 'yes' } })).toBeUndefined();
+    expect((readCopyRecord(meta) as CopyRecord).targetName).toBe('web');
+    const damaged = (key: string, value: string) => readCopyRecord({ ...meta, annotations: { ...meta.annotations, [key]: value } });
+    expect(damaged(CopyKeys.targetKind, 'daemonset')).toEqual({
+      damaged: 'copy-target.dev/target-kind="daemonset" is not one of pod, deployment, statefulset, replicaset, rollout, job, cronjob, service',
+      keys: [CopyKeys.targetKind],
+    });
+    expect(damaged(CopyKeys.expiresAt, 'soon')).toEqual({ damaged: 'copy-target.dev/expires-at="soon" is not an RFC 3339 time', keys: [CopyKeys.expiresAt] });
+    expect(damaged(CopyKeys.scaleDown, 'yes')).toEqual({ damaged: 'copy-target.dev/scale-down="yes" is not one of true, false', keys: [CopyKeys.scaleDown] });
   });
 });

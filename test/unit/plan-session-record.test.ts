@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, readCopyRecord, sessionAnnotations, type CopySession } from '../../src/plan/labels.js';
+import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, readCopyRecord as readRecord, sessionAnnotations, type CopyRecord, type CopySession } from '../../src/plan/labels.js';
+
+/** The record, failing the test when it reads as damaged. */
+function readCopyRecord(m: ReturnType<typeof meta>): CopyRecord {
+  const record = readRecord(m);
+  if (record === undefined || 'damaged' in record) throw new Error(`not a readable record: ${JSON.stringify(record)}`);
+  return record;
+}
 
 const recordAnnotations = {
   [CopyKeys.targetKind]: 'deployment',
@@ -61,16 +68,22 @@ describe('readCopyRecord with a session', () => {
     expect(readCopyRecord(meta(sessionAnnotations(s)))?.session).toEqual(s);
   });
 
-  it('has no session without one, or without a readable lease', () => {
-    expect(readCopyRecord(meta({}))?.session).toBeUndefined();
-    const broken = { ...sessionAnnotations(session(false)), [CopyKeys.leaseExpires]: 'later' };
-    const record = readCopyRecord(meta(broken));
-    expect(record?.targetName).toBe('web');
-    expect(record?.session).toBeUndefined();
+  it('has no session without one', () => {
+    expect(readCopyRecord(meta({})).session).toBeUndefined();
   });
 
-  it('reads any detached value other than "true" as foreground', () => {
-    const record = readCopyRecord(meta({ ...sessionAnnotations(session(true)), [CopyKeys.detached]: 'yes' }));
-    expect(record?.session?.detached).toBe(false);
+  it.each([
+    [CopyKeys.leaseExpires, 'later', 'copy-target.dev/lease-expires="later" is not an RFC 3339 time'],
+    [CopyKeys.detached, 'yes', 'copy-target.dev/detached="yes" is not one of true, false'],
+    [CopyKeys.scaledKind, 'daemonset', 'copy-target.dev/scaled-kind="daemonset" is not one of deployment, statefulset, replicaset, rollout, job, cronjob'],
+    [CopyKeys.scaledName, '../../secrets', 'copy-target.dev/scaled-name="../../secrets" is not an object name'],
+    [CopyKeys.session, 'Sess 1', 'copy-target.dev/session="Sess 1" is not a DNS label'],
+  ])('is damaged when the session has %s=%s, never guessed at', (key, value, damaged) => {
+    expect(readRecord(meta({ ...sessionAnnotations(session(true)), [key]: value }))).toEqual({ damaged, keys: [key] });
+  });
+
+  it('is damaged when only part of a session is recorded', () => {
+    const { [CopyKeys.scaledName]: _gone, ...partial } = sessionAnnotations(session(false));
+    expect(readRecord(meta(partial))).toEqual({ damaged: 'copy-target.dev/scaled-name is missing', keys: [CopyKeys.scaledName] });
   });
 });

@@ -7,8 +7,7 @@ function fixture(name: string): string {
 }
 
 const pyServ: StatusRow = {
-  kind: 'deployment',
-  name: 'py-serv-deployment',
+  target: 'deployment/py-serv-deployment',
   namespace: 'default',
   copyPodName: 'copy-py-serv-deployment-x1',
   scaleDown: true,
@@ -31,11 +30,10 @@ describe('renderStatus', () => {
   it('prints several rows from several namespaces with no lines between them', () => {
     const rows: StatusRow[] = [
       pyServ,
-      { ...pyServ, kind: 'statefulset', name: 'db', namespace: 'data', copyPodName: 'copy-db-7k2p9', scaleDown: false },
+      { ...pyServ, target: 'statefulset/db', namespace: 'data', copyPodName: 'copy-db-7k2p9', scaleDown: false },
       {
         ...pyServ,
-        kind: 'pod',
-        name: 'debug-me',
+        target: 'pod/debug-me',
         namespace: 'kube-system',
         copyPodName: 'copy-debug-me-abcde',
         scaleDown: false,
@@ -49,8 +47,7 @@ describe('renderStatus', () => {
     const rows: StatusRow[] = [
       pyServ,
       {
-        kind: 'rollout',
-        name: 'canary',
+        target: 'rollout/canary',
         namespace: 'shop',
         copyPodName: 'copy-canary-q8w2e',
         scaleDown: false,
@@ -70,17 +67,24 @@ describe('renderStatus', () => {
 
   it('never wraps or truncates a long cell', () => {
     const name = `very-long-${'x'.repeat(200)}`;
-    const output = renderStatus([{ ...pyServ, name }], { wide: false });
+    const output = renderStatus([{ ...pyServ, target: `deployment/${name}` }], { wide: false });
     const lines = output.split('\n');
     expect(lines).toHaveLength(7); // title, 3 borders, header, row, trailing ''
     expect(lines[4]).toContain(`| deployment/${name} |`);
     expect(new Set(lines.slice(1, 6).map((line) => line.length)).size).toBe(1);
   });
 
+  it('marks a damaged copy, and that before stale', () => {
+    const output = renderStatus([{ ...pyServ, damaged: true, stale: true }], { wide: false });
+    expect(output).toContain('| copy-py-serv-deployment-x1 (damaged) |');
+    expect(output).not.toContain('(stale)');
+  });
+
   it('keeps a cell with control characters on one line', () => {
     const output = renderStatus([{ ...pyServ, owner: 'evil\nowner\x1b[31m' }], { wide: true });
     expect(output.split('\n')).toHaveLength(7);
-    expect(output).toContain('| evil?owner?[31m |');
+    expect(output).toContain('| evil\\nowner\\x1b[31m |');
+    expect(output).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
   });
 });
 

@@ -4,6 +4,8 @@ import {
   currentScale,
   describeHolder,
   holdAnnotations,
+  MAX_RESTORED_REPLICAS,
+  damagedHoldMessage,
   readHold,
   releasePatch,
   renewPatch,
@@ -11,7 +13,9 @@ import {
   staleReason,
   holdTakingPatch,
   type Hold,
+  type ScalableKind,
 } from '../../src/session/hold.js';
+import type { Damaged } from '../../src/plan/annotation-values.js';
 import type { CopyRecord } from '../../src/plan/labels.js';
 
 const since = new Date('2025-03-01T10:00:00.000Z');
@@ -56,28 +60,104 @@ describe('readHold / holdAnnotations', () => {
     });
   });
 
-  it.each([3, 0, true, false] as const)('round-trips original=%s', (original) => {
+  it.each([
+    ['deployment', 3],
+    ['statefulset', 0],
+    ['job', true],
+    ['cronjob', false],
+  ] as const)('round-trips a %s hold with original=%s', (kind, original) => {
     const h = hold({ original });
-    const back = readHold({ annotations: { unrelated: 'x', ...holdAnnotations(h) } });
+    const back = readHold({ annotations: { unrelated: 'x', ...holdAnnotations(h) } }, kind);
     expect(back).toEqual(h);
-    expect(back?.original).toBe(original);
   });
 
-  it('returns undefined without a session annotation', () => {
-    expect(readHold(undefined)).toBeUndefined();
-    expect(readHold({})).toBeUndefined();
-    expect(readHold({ annotations: { [HoldKeys.copyJob]: 'copy-web-abcde' } })).toBeUndefined();
-    expect(readHold({ annotations: { [HoldKeys.session]: '' } })).toBeUndefined();
+  it('returns undefined when there is no hold at all', () => {
+    expect(readHold(undefined, 'deployment')).toBeUndefined();
+    expect(readHold({}, 'deployment')).toBeUndefined();
+    expect(readHold({ annotations: { [HoldKeys.policy]: 'forbidden' } }, 'deployment')).toBeUndefined();
+  });
+});
+
+describe('readHold of a malformed hold: damaged, naming the annotation, never guessed at', () => {
+  const valid = holdAnnotations(hold());
+  const withValue = (key: string, value: string, kind: ScalableKind = 'deployment') =>
+    readHold({ annotations: { ...valid, [key]: value } }, kind);
+
+  it.each([
+    ['lots', 'is not a whole number from 0 to 150000'],
+    ['', 'is not a whole number from 0 to 150000'],
+    ['-1', 'is not a whole number from 0 to 150000'],
+    ['2.5', 'is not a whole number from 0 to 150000'],
+    ['03', 'is not a whole number from 0 to 150000'],
+    ['+3', 'is not a whole number from 0 to 150000'],
+    ['1e3', 'is not a whole number from 0 to 150000'],
+    [' 3', 'is not a whole number from 0 to 150000'],
+    ['150001', 'is not a whole number from 0 to 150000'],
+    ['99999999999999999999', 'is not a whole number from 0 to 150000'],
+    ['true', 'is not a whole number from 0 to 150000'],
+  ])('replica count %j', (value, problem) => {
+    expect(withValue(HoldKeys.original, value)).toEqual({
+      damaged: `copy-target.dev/hold-original=${JSON.stringify(value)} ${problem}`,
+      keys: [HoldKeys.original],
+    });
   });
 
-  it('restores to 1 when the original count is missing or unreadable', () => {
-    expect(readHold({ annotations: { [HoldKeys.session]: 's' } })?.original).toBe(1);
-    expect(readHold({ annotations: { [HoldKeys.session]: 's', [HoldKeys.original]: 'lots' } })?.original).toBe(1);
+  it('accepts the edges of the replica range', () => {
+    expect((withValue(HoldKeys.original, '0') as Hold).original).toBe(0);
+    expect((withValue(HoldKeys.original, String(MAX_RESTORED_REPLICAS)) as Hold).original).toBe(MAX_RESTORED_REPLICAS);
   });
 
-  it('defaults missing fields', () => {
-    const h = readHold({ annotations: { [HoldKeys.session]: 's', [HoldKeys.original]: '2' } });
-    expect(h).toEqual({ session: 's', copyJob: '', user: '', host: '', since: new Date(0), leaseExpires: new Date(0), original: 2, detached: false });
+  it.each(['1', '0', 'True', 'yes', ''])('suspend value %j on a Job', (value) => {
+    expect(withValue(HoldKeys.original, value, 'job')).toEqual({
+      damaged: `copy-target.dev/hold-original=${JSON.stringify(value)} is not one of true, false`,
+      keys: [HoldKeys.original],
+    });
+  });
+
+  it.each([
+    [HoldKeys.since, 'yesterday', 'is not an RFC 3339 time'],
+    [HoldKeys.since, '2025-03-01', 'is not an RFC 3339 time'],
+    [HoldKeys.leaseExpires, '2025-03-01T10:05:00', 'is not an RFC 3339 time'],
+    [HoldKeys.leaseExpires, '2025-13-45T10:05:00Z', 'is not an RFC 3339 time'],
+    [HoldKeys.detached, 'yes', 'is not one of true, false'],
+    [HoldKeys.copyJob, '../../secrets/x', 'is not an object name'],
+    [HoldKeys.session, 'Sess 1', 'is not a DNS label'],
+  ])('%s=%j', (key, value, problem) => {
+    expect(withValue(key, value)).toEqual({ damaged: `${key}=${JSON.stringify(value)} ${problem}`, keys: [key] });
+  });
+
+  it('accepts a timestamp with an offset, as a person may write it when fixing one', () => {
+    expect((withValue(HoldKeys.leaseExpires, '2025-03-01T11:05:00+01:00') as Hold).leaseExpires).toEqual(leaseExpires);
+  });
+
+  it('names every missing annotation, and a held label with no record at all', () => {
+    const { [HoldKeys.original]: _o, [HoldKeys.since]: _s, ...partial } = valid;
+    expect(readHold({ annotations: partial }, 'deployment')).toEqual({
+      damaged: 'copy-target.dev/hold-since is missing; copy-target.dev/hold-original is missing',
+      keys: [HoldKeys.since, HoldKeys.original],
+    });
+    const labelOnly = readHold({ labels: { [HoldKeys.held]: 'true' } }, 'deployment');
+    expect(labelOnly && 'damaged' in labelOnly && labelOnly.keys).toHaveLength(8);
+    expect(readHold({ annotations: { [HoldKeys.copyJob]: 'copy-web-abcde' } }, 'deployment')).toMatchObject({
+      damaged: expect.stringContaining('copy-target.dev/hold-session is missing'),
+    });
+  });
+
+  it('quotes a huge value short, so the message stays one readable line', () => {
+    const damage = withValue(HoldKeys.original, 'x'.repeat(10_000));
+    expect(damage).toEqual({
+      damaged: `copy-target.dev/hold-original=${JSON.stringify('x'.repeat(40))}... (10000 characters) is not a whole number from 0 to 150000`,
+      keys: [HoldKeys.original],
+    });
+  });
+
+  it('damagedHoldMessage names the workload, what is wrong and what to do', () => {
+    const damage = withValue(HoldKeys.original, 'lots') as Damaged;
+    expect(damagedHoldMessage('deployment/web', 'shop', damage)).toBe(
+      'deployment/web in namespace shop has a damaged scale-down hold (copy-target.dev/hold-original="lots" is not a whole number from 0 to 150000); ' +
+        'left it as it is: fix copy-target.dev/hold-original ("kubectl annotate deployment/web -n shop KEY=VALUE --overwrite") and run "kubectl copy-target gc -n shop", ' +
+        'or restore it by hand and remove the copy-target.dev/hold-* annotations and the copy-target.dev/held label',
+    );
   });
 });
 
@@ -239,14 +319,6 @@ describe('releasePatch', () => {
     ]);
   });
 
-  it('restores a suspended kind to "not suspended" when the recorded original was unreadable', () => {
-    // readHold turns an unreadable original into 1 (right for replicas); for suspend it must be a boolean.
-    const h = hold({ original: 1 });
-    const object = heldObject('cronjob', h, { schedule: '* * * * *' });
-    const { patch } = releasePatch('cronjob', object, h, 'cronjob/nightly');
-    expect(patch).toContainEqual({ op: 'replace', path: '/spec/suspend', value: false });
-  });
-
   it('leaves a Job someone resumed, and warns', () => {
     const h = hold({ original: false });
     const object = heldObject('cronjob', h, {});
@@ -304,7 +376,7 @@ describe('staleCopyReason', () => {
   };
   const session = (detached: boolean, lease: string) => ({
     id: 'sess-1',
-    scaledKind: 'deployment',
+    scaledKind: 'deployment' as const,
     scaledName: 'web',
     detached,
     leaseExpires: new Date(lease),

@@ -1,0 +1,43 @@
+/**
+ * The one path of output. Strings read from the cluster (annotations, labels, names of objects we
+ * did not create, server error messages, event text) are written by whoever can edit those objects:
+ * an escape sequence in one could clear the screen, retitle the window or hide a line of whoever
+ * runs the plugin (kubectl's CVE-2021-25743). So every human-readable line is escaped here, whole,
+ * and no caller has to know which of its values came from the cluster.
+ */
+
+type Stream = Pick<NodeJS.WriteStream, 'write'>;
+
+// C0 controls (ESC, BEL, BS, CR, LF...), DEL, C1 controls (U+009B is a one-character CSI on some
+// terminals), and the invisible characters that reorder or break what is shown: bidi marks,
+// embeddings, overrides and isolates, and the Unicode line and paragraph separators.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with every unsafe character shown visibly (`\x1b`, `\r`, `\u202e`); the rest untouched. */
+export function escapeTerminal(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    if (NAMED[c]) return NAMED[c];
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** One message (a result, error, warning or progress line): a newline inside it is escaped too, so no value can start a line of its own. */
+export function writeLine(stream: Stream, message: string): void {
+  stream.write(`${escapeTerminal(message)}\n`);
+}
+
+/** Preformatted human-readable lines (the status table): each line escaped. */
+export function writeLines(stream: Stream, text: string): void {
+  stream.write(text.split('\n').map(escapeTerminal).join('\n'));
+}
+
+/** `-o json|yaml`: exact data, made terminal-safe by its serializer (see render/output.ts). */
+export function writeData(stream: Stream, text: string): void {
+  stream.write(text);
+}
+
+export function warn(message: string): void {
+  writeLine(process.stderr, `Warning: ${message}`);
+}
