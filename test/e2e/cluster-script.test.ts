@@ -1,7 +1,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Result } from './harness.js';
 
@@ -127,7 +127,25 @@ describe('scripts/cluster', () => {
     expect(ro.spec.replicas).toBe(0);
     expect(ro.spec.template.spec.containers[0].image).toBe('registry.example/ro:1'); // kept, not pruned
 
+    // A claim's volume is made in the state dir, so `down` removes it with the rest.
+    kubectlOn(
+      state,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: 'default' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      }),
+    );
+    kubectlOn(state, ['wait', '--for=jsonpath={.status.phase}=Bound', 'pvc/data', '-n', 'default', '--timeout=60s']);
+    const claim = JSON.parse(kubectlOn(state, ['get', 'pvc', 'data', '-n', 'default', '-o', 'json']));
+    const volume = JSON.parse(kubectlOn(state, ['get', 'pv', claim.spec.volumeName, '-o', 'json']));
+    const volumeDir = join(state, 'volumes', basename(volume.spec.hostPath.path));
+    expect(existsSync(volumeDir)).toBe(true);
+
     expect((await cluster(root, ['down'], env)).code).toBe(0);
+    expect(existsSync(volumeDir)).toBe(false);
     expect(existsSync(state)).toBe(false);
     expect(processesOf(state)).toEqual([]);
   }, 300_000);
