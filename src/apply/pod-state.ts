@@ -1,7 +1,11 @@
 import type { V1Pod } from '../kube/types.js';
 
-/** Where a copy pod stands: running, still on its way, or never going to run (and why). */
-export type PodState = { state: 'running' } | { state: 'pending'; detail?: string } | { state: 'failed'; reason: string };
+/** Where a copy pod stands: running, still on its way, never going to run (and why), or being deleted. */
+export type PodState =
+  | { state: 'running' }
+  | { state: 'pending'; detail?: string }
+  | { state: 'failed'; reason: string }
+  | { state: 'terminating' };
 
 /** Container waiting reasons that do not resolve on their own. */
 const FATAL_WAITING_REASONS = new Set([
@@ -18,6 +22,8 @@ const FATAL_WAITING_REASONS = new Set([
 export function podState(pod: V1Pod): PodState {
   const name = pod.metadata?.name ?? '<pod>';
   const status = pod.status;
+  // Its containers are being stopped, though it may show Running for its whole grace period.
+  if (pod.metadata?.deletionTimestamp) return { state: 'terminating' };
   if (status?.phase === 'Failed' || status?.phase === 'Succeeded') {
     return { state: 'failed', reason: `pod ${name} ${status.phase === 'Failed' ? 'failed' : 'exited'}${describe(status.reason, status.message)}` };
   }

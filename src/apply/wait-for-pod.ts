@@ -33,7 +33,7 @@ export async function waitForCopyPod(
         const state = podState(pod);
         if (state.state === 'running') resolve(pod);
         else if (state.state === 'failed') fail(state.reason);
-        else if (state.detail && state.detail !== lastDetail) {
+        else if (state.state === 'pending' && state.detail && state.detail !== lastDetail) {
           lastDetail = state.detail;
           progress.step(`pod ${pod.metadata?.name}: ${state.detail}`);
         }

@@ -118,7 +118,9 @@ export class ScaleDownSession {
         this.onLost = () => resolve(`the hold on ${this.kindName} was taken over by another session`);
         if (this.lost) this.onLost();
         const onPod = (type: string, pod: any) => {
-          if (type === 'DELETED') resolve(`copy pod ${podName} was deleted`);
+          // A deleted pod is stopping from the moment it has a deletionTimestamp, though it stays
+          // Terminating for its grace period: the session ends then, not when the pod is gone.
+          if (type === 'DELETED' || pod?.metadata?.deletionTimestamp) resolve(`copy pod ${podName} was deleted`);
           else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
         };
         stopWatch = this.cluster.watchContinuously(

@@ -19,7 +19,8 @@ describe('kubectl copy-target errors', () => {
     ns = await freshNamespace('errors');
     n = ns.name;
     policy = `deny-copies-${n}`;
-    await apply(n, deployment('web', 0, { containers: [{ name: 'app', image: 'registry.example/web:1' }] }));
+    // A short grace period: the tests wait for the copy pods they made to be gone.
+    await apply(n, deployment('web', 0, { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'registry.example/web:1' }] }));
   });
   afterAll(async () => {
     await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);

@@ -31,7 +31,6 @@ const essentials = (c: any) => ({ name: c.name, image: c.image, command: c.comma
 describe('kubectl copy-target: every kind', () => {
   let ns: Awaited<ReturnType<typeof freshNamespace>>;
   let n: string;
-  let pv: string;
   let rsName: string;
   let webPod: any;
   let originalPods: Record<string, string>;
@@ -66,7 +65,6 @@ describe('kubectl copy-target: every kind', () => {
   beforeAll(async () => {
     ns = await freshNamespace('kinds');
     n = ns.name;
-    pv = `${n}-data`;
     const dbSpec: any = probedPodSpec('registry.example/db:1');
     dbSpec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/data' });
     const jobSpec = (app: string) => ({
@@ -119,21 +117,6 @@ describe('kubectl copy-target: every kind', () => {
         spec: { schedule: '0 0 1 1 *', suspend: true, jobTemplate: { spec: jobSpec('nightly') } },
       },
     );
-    // No storage provisioner here: a PV pre-bound to the claim lets the original StatefulSet pod run.
-    await mustKubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: pv },
-        spec: {
-          capacity: { storage: '1Gi' },
-          accessModes: ['ReadWriteOnce'],
-          hostPath: { path: `/tmp/${pv}` },
-          claimRef: { namespace: n, name: 'data-db-0' },
-        },
-      }),
-    );
     await Promise.all([
       mustKubectl(['wait', '--for=jsonpath={.status.readyReplicas}=2', 'deployment/web', '-n', n, '--timeout=90s']),
       mustKubectl(['wait', '--for=jsonpath={.status.readyReplicas}=1', 'deployment/api', '-n', n, '--timeout=90s']),
@@ -153,7 +136,6 @@ describe('kubectl copy-target: every kind', () => {
 
   afterAll(async () => {
     await ns?.remove();
-    if (pv) await kubectl(['delete', 'persistentvolume', pv, '--wait=false', '--ignore-not-found']);
   });
 
   const template = async (kind: string, name: string): Promise<any> => {

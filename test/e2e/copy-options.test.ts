@@ -56,6 +56,21 @@ describe('kubectl copy-target options', () => {
     });
   });
 
+  it('never gives back a copy whose pod is being deleted (Terminating for its grace period)', async () => {
+    await apply(n, deployment('dying', 0, { terminationGracePeriodSeconds: 60, containers: [{ name: 'app', image: 'registry.example/dying:1' }] }));
+    const first = await plugin(['-n', n, 'deploy/dying']);
+    expect(first.code, first.stderr).toBe(0);
+    const firstPod = podNameFrom(first.stdout);
+    await mustKubectl(['delete', 'pod', firstPod, '-n', n, '--wait=false']);
+    expect((await getJson(['get', 'pod', firstPod, '-n', n])).metadata.deletionTimestamp).toBeDefined();
+    const again = await plugin(['-n', n, 'deploy/dying']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/reusing/);
+    const againPod = podNameFrom(again.stdout);
+    expect(againPod).not.toBe(firstPod);
+    expect((await getJson(['get', 'pod', againPod, '-n', n])).metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('--keep-probes keeps every probe, the native sidecar\'s included', async () => {
     const { pod, job } = await copyWeb('--keep-probes');
     const expected = probeKeys(source.spec);

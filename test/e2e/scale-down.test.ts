@@ -8,10 +8,7 @@ let removeNs: () => Promise<void>;
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('scaledown'));
 });
-afterAll(async () => {
-  await kubectl(['delete', 'pv', '-l', `copy-target-test=${ns}`, '--wait=false']); // cluster-scoped: not deleted with the namespace
-  await removeNs?.();
-});
+afterAll(async () => removeNs?.());
 
 const apply = (yaml: string) => mustKubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
@@ -71,19 +68,6 @@ describe('--scale-down: each scalable kind goes to zero (or suspended) and back 
   });
 
   it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC; restored to 2', async () => {
-    // One pre-bound PersistentVolume per ordinal: the cluster has no provisioner.
-    const volume = (ordinal: number) => `
-apiVersion: v1
-kind: PersistentVolume
-metadata: {name: pv-${ns}-${ordinal}, labels: {copy-target-test: ${ns}}}
-spec:
-  capacity: {storage: 1Gi}
-  accessModes: [ReadWriteOnce]
-  storageClassName: manual-${ns}
-  hostPath: {path: /tmp/pv-${ns}-${ordinal}}
-  claimRef: {namespace: ${ns}, name: data-db-${ordinal}}
-`;
-    await mustKubectl(['apply', '-f', '-'], [volume(0), volume(1)].join('---\n'));
     await apply(`
 apiVersion: apps/v1
 kind: StatefulSet
@@ -95,13 +79,14 @@ spec:
   template:
     metadata: {labels: {app: db}}
     spec:
+      terminationGracePeriodSeconds: 2 # the copy waits for these pods to be gone
       containers:
       - name: db
         image: registry.example/db:1
         volumeMounts: [{name: data, mountPath: /data}]
   volumeClaimTemplates:
   - metadata: {name: data}
-    spec: {accessModes: [ReadWriteOnce], storageClassName: manual-${ns}, resources: {requests: {storage: 1Gi}}}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `);
     await waitFor('statefulset/db', ns, '{.status.readyReplicas}', '2', '90s');
     const r = await plugin(['sts/db', '-n', ns, '--scale-down', '--detach']);
@@ -340,6 +325,51 @@ spec:
     }
   });
 
+  it('Ctrl-C while the copy pod is in ContainerCreating: exit 130 and nothing left behind (with and without --scale-down)', async () => {
+    // The test-start-delay label keeps every pod of this Deployment 3s in ContainerCreating; the
+    // short grace period lets the deleted copy pods terminate within the test.
+    await apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: slow}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: slow}}
+  template:
+    metadata: {labels: {app: slow, copy-target.dev/test-start-delay: 3s}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers: [{name: app, image: registry.example/slow:1}]
+`);
+    await waitFor('deployment/slow', ns, '{.status.readyReplicas}', '2');
+    for (const extra of [[], ['--scale-down']]) {
+      const s = startPlugin(['deployment/slow', '-n', ns, ...extra]);
+      await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/pod copy-slow-\S+: starting containers/);
+      const copies = await getJson(['get', 'pods', '-n', ns, '-l', 'app=slow,copy-target.dev/copy=true']);
+      expect(copies.items).toHaveLength(1);
+      const copyPod = copies.items[0];
+      expect(copyPod.status.containerStatuses[0].state.waiting.reason).toBe('ContainerCreating'); // inside the window
+      s.child.kill('SIGINT');
+      const r = await s.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/^error: interrupted by SIGINT while waiting for the copy pod$/m);
+      expect(await copyJobs('slow')).toEqual([]);
+      const d = await kubectl(['wait', '--for=delete', `pod/${copyPod.metadata.name}`, '-n', ns, '--timeout=60s']);
+      expect(d.code, d.stderr).toBe(0);
+      expect(await replicas('deployment', 'slow')).toBe(2);
+      expect(holdKeys(await annotations('deployment', 'slow'))).toEqual([]);
+      expect((await getJson(['get', 'deployment', 'slow', '-n', ns])).metadata.labels ?? {}).not.toHaveProperty('copy-target.dev/held');
+      await waitFor('deployment/slow', ns, '{.status.readyReplicas}', '2');
+      const left = await getJson(['get', 'pods', '-n', ns, '-l', 'app=slow']);
+      // Only the Deployment's two pods once the scaled-down ones finished terminating.
+      for (const p of left.items.filter((p: any) => p.metadata.deletionTimestamp)) {
+        expect((await kubectl(['wait', '--for=delete', `pod/${p.metadata.name}`, '-n', ns, '--timeout=60s'])).code).toBe(0);
+      }
+      const after = await getJson(['get', 'pods', '-n', ns, '-l', 'app=slow']);
+      expect(after.items.map((p: any) => p.metadata.labels['copy-target.dev/copy'] ?? 'original')).toEqual(['original', 'original']);
+    }
+  });
+
   it('the copy pod dying ends the session and restores', async () => {
     await apply(deployment('dies', 2));
     const s = startPlugin(['deployment/dies', '-n', ns, '--scale-down']);
@@ -349,6 +379,8 @@ spec:
     const r = await s.done;
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
+    // It ended when the pod began terminating, not 30s later (the default grace period) when it was gone.
+    expect((await getJson(['get', 'pod', copyPod, '-n', ns])).metadata.deletionTimestamp).toBeDefined();
     expect(await replicas('deployment', 'dies')).toBe(2);
     expect(await copyJobs('dies')).toEqual([]);
   });

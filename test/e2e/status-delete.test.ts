@@ -33,7 +33,8 @@ describe('kubectl copy-target status and delete', () => {
   beforeAll(async () => {
     ns = await freshNamespace('status');
     n = ns.name;
-    const spec = (app: string) => ({ containers: [{ name: 'app', image: `registry.example/${app}:1` }] });
+    // A short grace period: the delete tests wait for the copy pods to be gone.
+    const spec = (app: string) => ({ terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: `registry.example/${app}:1` }] });
     await apply(n, deployment('alpha', 0, spec('alpha')), deployment('beta', 0, spec('beta')), deployment('gamma', 0, spec('gamma')));
   });
   afterAll(async () => ns?.remove());

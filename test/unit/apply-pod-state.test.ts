@@ -15,6 +15,11 @@ describe('podState', () => {
     ).toEqual({ state: 'running' });
   });
 
+  it('is terminating once it has a deletionTimestamp, though the phase still says Running', () => {
+    const dying: V1Pod = { ...pod({ phase: 'Running', conditions: [scheduled] }), metadata: { name: 'copy-web-abcde-x1y2z', deletionTimestamp: new Date() } };
+    expect(podState(dying)).toEqual({ state: 'terminating' });
+  });
+
   it('is pending, waiting to be scheduled, with no scheduling condition yet', () => {
     expect(podState(pod({ phase: 'Pending' }))).toEqual({ state: 'pending', detail: 'waiting to be scheduled' });
     expect(podState(pod(undefined))).toEqual({ state: 'pending', detail: 'waiting to be scheduled' });

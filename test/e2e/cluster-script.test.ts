@@ -1,0 +1,182 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Result } from './harness.js';
+
+// scripts/cluster itself, on clusters of its own (own state dirs, own ports) next to the suite's.
+const repo = join(import.meta.dirname, '..', '..');
+const scratch = mkdtempSync(join(tmpdir(), 'copy-target-cluster-'));
+
+/** The environment the suite runs in, minus anything that would point scripts/cluster elsewhere. */
+function clusterEnv(state: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, COPY_TARGET_CLUSTER_STATE: state, ...extra };
+  if (!('COPY_TARGET_ROLLOUTS_CRD' in extra)) delete env.COPY_TARGET_ROLLOUTS_CRD;
+  return env;
+}
+
+function cluster(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(join(root, 'scripts', 'cluster'), args, { env, timeout: 180_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function kubectlOn(state: string, args: string[], input?: string): string {
+  return execFileSync('kubectl', ['--kubeconfig', join(state, 'kubeconfig'), '--context', 'admin', ...args], {
+    encoding: 'utf8',
+    input,
+  });
+}
+
+/** Pids of processes whose command line names the state dir: every component `up` starts does. */
+function processesOf(state: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(state);
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+/** Waits for a file that a running script is about to write (no event to watch for across processes). */
+async function fileAppears(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs}ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A copy of the working tree (tracked and new files) in a directory with nothing beside it. */
+function freshClone(): string {
+  const root = join(scratch, 'alone', 'kubectl-copy-target');
+  mkdirSync(root, { recursive: true });
+  execFileSync('bash', ['-c', `git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "${root}"`], {
+    cwd: repo,
+  });
+  return root;
+}
+
+describe('scripts/cluster', () => {
+  const states: string[] = [];
+  afterAll(async () => {
+    for (const state of states) if (existsSync(state)) await cluster(repo, ['down'], clusterEnv(state));
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs from a clone with nothing beside it, with its own Rollout CRD; an `up` killed half-way is finished by the next', async () => {
+    const root = freshClone();
+    expect(readdirSync(join(root, '..'))).toEqual(['kubectl-copy-target']);
+    const state = join(scratch, 'state-alone');
+    states.push(state);
+    const env = clusterEnv(state);
+
+    // kill -9 the script once its last daemon started, before the CRD is installed: the daemons
+    // run on and answer /readyz, but nothing marks the cluster complete.
+    const killed = spawn(join(root, 'scripts', 'cluster'), ['up'], { env, stdio: 'ignore' });
+    const exited = new Promise((r) => killed.on('exit', r));
+    await fileAppears(join(state, 'pids', 'kwok'), 120_000);
+    killed.kill('SIGKILL');
+    await exited;
+    const leftRunning = processesOf(state);
+    expect(leftRunning.length).toBeGreaterThan(0);
+    const status = await cluster(root, ['status'], env);
+    expect(status.code).not.toBe(0);
+    expect(status.stdout).toMatch(/incomplete/);
+
+    const up = await cluster(root, ['up'], env);
+    expect(up.stderr).not.toMatch(/already up/);
+    expect(up.stderr).toMatch(/half-started/);
+    expect(up.code).toBe(0);
+    for (const pid of leftRunning) expect(processesOf(state)).not.toContain(pid);
+    expect((await cluster(root, ['status'], env)).stdout).toMatch(/^healthy/);
+    expect((await cluster(root, ['up'], env)).stderr).toMatch(/already up/);
+
+    // The project's own CRD, usable as the plugin uses it: a Rollout scaled through /scale.
+    const crd = JSON.parse(kubectlOn(state, ['get', 'crd', 'rollouts.argoproj.io', '-o', 'json']));
+    expect(crd.spec.versions[0].subresources.scale).toEqual({
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.HPAReplicas',
+      labelSelectorPath: '.status.selector',
+    });
+    kubectlOn(state, ['wait', '--for=condition=Established', 'crd/rollouts.argoproj.io', '--timeout=60s']);
+    kubectlOn(
+      state,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'ro', namespace: 'default' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'ro' } },
+          template: { metadata: { labels: { app: 'ro' } }, spec: { containers: [{ name: 'app', image: 'registry.example/ro:1' }] } },
+          strategy: { canary: {} },
+        },
+      }),
+    );
+    kubectlOn(state, ['scale', 'ro/ro', '--replicas=0', '-n', 'default']);
+    const ro = JSON.parse(kubectlOn(state, ['get', 'rollout', 'ro', '-n', 'default', '-o', 'json']));
+    expect(ro.spec.replicas).toBe(0);
+    expect(ro.spec.template.spec.containers[0].image).toBe('registry.example/ro:1'); // kept, not pruned
+
+    // A claim's volume is made in the state dir, so `down` removes it with the rest.
+    kubectlOn(
+      state,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: 'default' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      }),
+    );
+    kubectlOn(state, ['wait', '--for=jsonpath={.status.phase}=Bound', 'pvc/data', '-n', 'default', '--timeout=60s']);
+    const claim = JSON.parse(kubectlOn(state, ['get', 'pvc', 'data', '-n', 'default', '-o', 'json']));
+    const volume = JSON.parse(kubectlOn(state, ['get', 'pv', claim.spec.volumeName, '-o', 'json']));
+    const volumeDir = join(state, 'volumes', basename(volume.spec.hostPath.path));
+    expect(existsSync(volumeDir)).toBe(true);
+
+    expect((await cluster(root, ['down'], env)).code).toBe(0);
+    expect(existsSync(volumeDir)).toBe(false);
+    expect(existsSync(state)).toBe(false);
+    expect(processesOf(state)).toEqual([]);
+  }, 300_000);
+
+  it('an `up` that fails stops what it started; the next `up` installs COPY_TARGET_ROLLOUTS_CRD', async () => {
+    const state = join(scratch, 'state-failing');
+    states.push(state);
+    // A file the API server rejects: `up` fails after every daemon has started.
+    const rejected = join(scratch, 'rejected-crd.yaml');
+    writeFileSync(rejected, 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: broken}\nspec: {}\n');
+    const failed = await cluster(repo, ['up'], clusterEnv(state, { COPY_TARGET_ROLLOUTS_CRD: rejected }));
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/up failed; stopping what it started/);
+    expect(processesOf(state)).toEqual([]);
+    expect(existsSync(state)).toBe(false);
+
+    const override = join(scratch, 'override-crd.yaml');
+    writeFileSync(
+      override,
+      readFileSync(join(repo, 'scripts', 'cluster.d', 'rollouts-crd.yaml'), 'utf8').replace(
+        'name: rollouts.argoproj.io',
+        'name: rollouts.argoproj.io\n  annotations: {copy-target.dev/test: override}',
+      ),
+    );
+    const env = clusterEnv(state, { COPY_TARGET_ROLLOUTS_CRD: override });
+    const up = await cluster(repo, ['up'], env);
+    expect(up.stderr).not.toMatch(/already up/);
+    expect(up.code).toBe(0);
+    const crd = JSON.parse(kubectlOn(state, ['get', 'crd', 'rollouts.argoproj.io', '-o', 'json']));
+    expect(crd.metadata.annotations['copy-target.dev/test']).toBe('override');
+    expect((await cluster(repo, ['down'], env)).code).toBe(0);
+    expect(processesOf(state)).toEqual([]);
+  }, 300_000);
+});
