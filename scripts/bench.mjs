@@ -38,7 +38,7 @@ function time(label, command, args, after) {
   return median;
 }
 
-const ratio = (a, b) => `${(a / b).toFixed(2)}x (${(a - b).toFixed(0)} ms more)`;
+const ratio = (a, b) => `${(a / b).toFixed(2)}x (${a >= b ? '+' : ''}${(a - b).toFixed(0)} ms)`;
 
 spawnSync('kubectl', ['create', 'namespace', ns], { env });
 kubectl('apply', '-n', ns, '-f', join(repo, 'scripts/demo.d/py-serv.yaml'));
