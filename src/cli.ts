@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
+import { attachDashedValues, joinKindAndName, wantsVerbose } from './target/argv.js';
 import { writeData, writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
@@ -31,9 +32,9 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   installSignalHandlers();
-  const verbose = argv.some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
+  const verbose = wantsVerbose(argv);
   try {
-    await withGlobalFlags(yargs(argv))
+    await withGlobalFlags(yargs(joinKindAndName(attachDashedValues(argv))))
       .scriptName('kubectl copy-target')
       .usage('$0 KIND/NAME[/container/CONTAINER] [flags]\n\nCopy a workload\'s pod into a probe-free pod owned by a Job.')
       .command(

@@ -95,6 +95,7 @@ export function complete(flags: CopyFlags): CopyRequest {
 export function validate(req: CopyRequest): void {
   if (req.options.ttlSeconds <= 0) throw new UsageError('--ttl must be positive: a copy may not live forever');
   if (req.podRunningTimeoutMs <= 0) throw new UsageError('--pod-running-timeout must be positive');
+  if (req.durationMs !== undefined && req.durationMs <= 0) throw new UsageError('--duration must be positive');
   if ((req.flags.detach || req.durationMs !== undefined) && !req.options.scaleDown) {
     throw new UsageError('--detach and --duration shape a --scale-down session; without --scale-down the copy always runs detached until --ttl');
   }

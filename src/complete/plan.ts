@@ -1,5 +1,6 @@
 import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
 import { escapeTerminal } from '../render/terminal.js';
+import { VALUE_FLAGS } from '../target/argv.js';
 import { resolveKindAlias } from '../target/parse.js';
 
 /**
@@ -57,12 +58,6 @@ const OUTPUTS: Record<string, string[]> = {
   copy: ['json', 'yaml', 'name'],
 };
 
-/** Flags whose value is the next word (so that word is never a positional). */
-const VALUE_FLAGS = new Set([
-  '-n', '--namespace', '--context', '--kubeconfig', '-o', '--output', '-c', '--container', '--ttl',
-  '--pod-running-timeout', '--dry-run', '--duration', '--lease-duration', '--set-image',
-  '--exclude-container', '--exclude-init-container',
-]);
 
 const filter = (candidates: Candidate[], partial: string): Candidate[] => candidates.filter((c) => c.value.startsWith(partial));
 const staticNeed = (candidates: Candidate[], partial: string, directive: number = Directive.noFileComp): CompletionNeed => ({

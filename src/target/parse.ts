@@ -57,6 +57,8 @@ export function resolveKindAlias(spelling: string): TargetKind | undefined {
   return Object.hasOwn(KIND_ALIASES, lower) ? KIND_ALIASES[lower] : undefined;
 }
 
+const DAEMONSET_SPELLINGS = new Set(['ds', 'daemonset', 'daemonsets', 'daemonset.apps', 'daemonsets.apps']);
+
 function invalid(problem: string): UsageError {
   return new UsageError(`${problem}; ${GRAMMAR}`);
 }
@@ -71,6 +73,11 @@ export function parseTarget(text: string): Target {
   const [kindText = '', name = '', keyword, container, ...extra] = segments;
   if (kindText === '') throw invalid(`empty kind in target ${quoted}`);
   const kind = resolveKindAlias(kindText);
+  if (kind === undefined && DAEMONSET_SPELLINGS.has(kindText.toLowerCase())) {
+    throw new UsageError(
+      `DaemonSets are not supported (${quoted}): a DaemonSet runs one pod on every node and has no replica count to scale down; copy one of its pods instead (pod/NAME)`,
+    );
+  }
   if (kind === undefined) throw invalid(`unknown kind ${JSON.stringify(kindText)} in target ${quoted}`);
   if (name === '') throw invalid(`empty name in target ${quoted}`);
   if (keyword === undefined) return { kind, name };

@@ -62,6 +62,36 @@ describe('kubectl copy-target errors', () => {
     expect(await fails(2, ['-n', n, 'web'])).toBe(`error: target "web" has no kind; ${GRAMMAR}`);
   });
 
+  it('a DaemonSet: usage error (2) saying it is not supported and why', async () => {
+    for (const target of ['ds/agent', 'daemonset/agent']) {
+      expect(await fails(2, ['-n', n, target])).toBe(
+        `error: DaemonSets are not supported ("${target}"): a DaemonSet runs one pod on every node and has no replica count to scale down; copy one of its pods instead (pod/NAME)`,
+      );
+    }
+  });
+
+  it('a flag value starting with "-" reaches the flag\'s own check, as in kubectl: --ttl -5m, --duration -1m', async () => {
+    expect(await fails(2, ['-n', n, 'deploy/web', '--ttl', '-5m'])).toBe('error: --ttl must be positive: a copy may not live forever');
+    expect(await fails(2, ['-n', n, 'deploy/web', '--scale-down', '--duration', '-1m'])).toBe('error: --duration must be positive');
+  });
+
+  it('-v after -- belongs to the user\'s command: no stack trace', async () => {
+    expect(await fails(1, ['-n', n, 'deploy/nope', '--', 'grep', '-v', 'x'])).toBe(
+      `error: deployment/nope not found in namespace ${n}; check the name or pass -n NAMESPACE`,
+    );
+  });
+
+  it('kubectl\'s space-separated KIND NAME works like KIND/NAME', async () => {
+    const spaced = await plugin(['-n', n, 'deploy', 'web', '--dry-run=client', '-o', 'json']);
+    const slashed = await plugin(['-n', n, 'deploy/web', '--dry-run=client', '-o', 'json']);
+    expect(spaced.code, spaced.stderr).toBe(0);
+    expect(slashed.code, slashed.stderr).toBe(0);
+    const original = (job: any) => job.metadata.annotations['copy-target.dev/target-kind'] + '/' + job.metadata.annotations['copy-target.dev/target-name'];
+    expect(original(JSON.parse(spaced.stdout))).toBe('deployment/web');
+    expect(original(JSON.parse(slashed.stdout))).toBe('deployment/web');
+    await nothingLeft();
+  });
+
   it('missing object: 1, naming it', async () => {
     expect(await fails(1, ['-n', n, 'deploy/nope'])).toBe(
       `error: deployment/nope not found in namespace ${n}; check the name or pass -n NAMESPACE`,

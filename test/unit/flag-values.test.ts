@@ -25,11 +25,13 @@ describe('parseDurationSeconds', () => {
     ['0', 0],
     ['0s', 0],
     [' 2m ', 120],
+    ['-5m', -300], // signed, as Go's ParseDuration: each flag's own check then says it must be positive
+    ['+90s', 90],
   ])('parses %j as %i seconds', (text, seconds) => {
     expect(parseDurationSeconds('ttl', text)).toBe(seconds);
   });
 
-  it.each(['8', 'h', '1d', '5m3', '', '-5m', '1.5h', 'h1', '1h 30m', '10ms'])('rejects %j with a usage error', (text) => {
+  it.each(['8', 'h', '1d', '5m3', '', '--5m', '-', '1.5h', 'h1', '1h 30m', '10ms'])('rejects %j with a usage error', (text) => {
     const error = thrown(() => parseDurationSeconds('ttl', text));
     expect(error.message).toBe(`invalid duration "${text}" for --ttl; use e.g. 8h, 30m, 1h30m or 90s`);
   });

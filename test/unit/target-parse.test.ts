@@ -65,7 +65,6 @@ describe('parseTarget', () => {
     ['/web', 'empty kind in target "/web"'],
     ['/', 'empty kind in target "/"'],
     ['foo/bar', 'unknown kind "foo" in target "foo/bar"'],
-    ['daemonset/agent', 'unknown kind "daemonset" in target "daemonset/agent"'],
     ['constructor/x', 'unknown kind "constructor" in target "constructor/x"'],
     ['deployment/', 'empty name in target "deployment/"'],
     ['deployment//container/app', 'empty name in target "deployment//container/app"'],

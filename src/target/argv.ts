@@ -1,0 +1,72 @@
+import { resolveKindAlias } from './parse.js';
+
+/**
+ * The command line as kubectl users type it, brought into the shape the parser expects. Pure:
+ * argv in, argv out. Only the part before `--` is ours; the rest is the user's command.
+ */
+
+/** Flags that take a value (so the next word is that value, never a positional). */
+export const VALUE_FLAGS = new Set([
+  '-n', '--namespace', '--context', '--kubeconfig', '-o', '--output', '-c', '--container', '--ttl',
+  '--pod-running-timeout', '--dry-run', '--duration', '--lease-duration', '--set-image',
+  '--exclude-container', '--exclude-init-container',
+]);
+
+const LONG_NAME: Record<string, string> = { '-n': '--namespace', '-o': '--output', '-c': '--container' };
+/** `--dry-run` alone is allowed, as in kubectl, so it never takes the next word on its own. */
+const OPTIONAL_VALUE = new Set(['--dry-run']);
+
+export const SUBCOMMAND_NAMES = new Set(['version', 'status', 'delete', 'gc', 'completion']);
+
+const split = (argv: string[]): [string[], string[]] => {
+  const at = argv.indexOf('--');
+  return at === -1 ? [argv, []] : [argv.slice(0, at), argv.slice(at)];
+};
+
+/** -v, -vv, --v=N or --verbose before `--` (after it, `grep -v` is the user's). */
+export function wantsVerbose(argv: string[]): boolean {
+  return split(argv)[0].some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
+}
+
+/**
+ * kubectl gives a flag the next word as its value even when it starts with "-" (`--ttl -5m`), so
+ * the value reaches the flag's own validation. yargs would read "-5m" as flags -5 and -m; we write
+ * it as `--ttl=-5m`. A next word starting with "--" is another flag and stays one.
+ */
+export function attachDashedValues(argv: string[]): string[] {
+  const [ours, theirs] = split(argv);
+  const out: string[] = [];
+  for (let i = 0; i < ours.length; i++) {
+    const word = ours[i]!;
+    const next = ours[i + 1];
+    if (VALUE_FLAGS.has(word) && !OPTIONAL_VALUE.has(word) && next !== undefined && /^-[^-]/.test(next)) {
+      out.push(`${LONG_NAME[word] ?? word}=${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return [...out, ...theirs];
+}
+
+/** kubectl's space-separated form, `deploy web`, as `deploy/web` (only for a copy's target). */
+export function joinKindAndName(argv: string[]): string[] {
+  const [ours, theirs] = split(argv);
+  const positions: number[] = [];
+  for (let i = 0; i < ours.length && positions.length < 2; i++) {
+    const word = ours[i]!;
+    if (word.startsWith('-')) {
+      if (VALUE_FLAGS.has(word) && !OPTIONAL_VALUE.has(word)) i++; // its value
+      continue;
+    }
+    positions.push(i);
+  }
+  const [first, second] = positions;
+  if (first === undefined || second === undefined) return argv;
+  const kind = ours[first]!;
+  if (SUBCOMMAND_NAMES.has(kind) || kind.includes('/') || resolveKindAlias(kind) === undefined) return argv;
+  const joined = [...ours];
+  joined[first] = `${kind}/${ours[second]}`;
+  joined.splice(second, 1);
+  return [...joined, ...theirs];
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { attachDashedValues, joinKindAndName, wantsVerbose } from '../../src/target/argv.js';
+import { parseTarget } from '../../src/target/parse.js';
+
+describe('wantsVerbose', () => {
+  it('reads -v, -vv, --v=N and --verbose before --, never the user\'s command after it', () => {
+    expect(wantsVerbose(['deploy/x', '-v'])).toBe(true);
+    expect(wantsVerbose(['-vv', 'status'])).toBe(true);
+    expect(wantsVerbose(['--v=6', 'status'])).toBe(true);
+    expect(wantsVerbose(['deploy/x', '--', 'grep', '-v', 'x'])).toBe(false);
+    expect(wantsVerbose(['deploy/x', '--', 'sh', '--verbose'])).toBe(false);
+  });
+});
+
+describe('attachDashedValues', () => {
+  it('gives a flag the next word as its value when that word starts with a single dash, as kubectl does', () => {
+    expect(attachDashedValues(['deploy/x', '--ttl', '-5m'])).toEqual(['deploy/x', '--ttl=-5m']);
+    expect(attachDashedValues(['-n', '-x', 'status'])).toEqual(['--namespace=-x', 'status']);
+    expect(attachDashedValues(['deploy/x', '-c', '-app'])).toEqual(['deploy/x', '--container=-app']);
+  });
+
+  it('leaves other flags, --dry-run without a value, and everything after -- alone', () => {
+    expect(attachDashedValues(['deploy/x', '--ttl', '5m', '--new'])).toEqual(['deploy/x', '--ttl', '5m', '--new']);
+    expect(attachDashedValues(['deploy/x', '-o', '--new'])).toEqual(['deploy/x', '-o', '--new']);
+    expect(attachDashedValues(['deploy/x', '--dry-run', '-o', 'yaml'])).toEqual(['deploy/x', '--dry-run', '-o', 'yaml']);
+    expect(attachDashedValues(['deploy/x', '--', 'cmd', '--ttl', '-5m'])).toEqual(['deploy/x', '--', 'cmd', '--ttl', '-5m']);
+  });
+});
+
+describe('joinKindAndName', () => {
+  it('takes kubectl\'s space-separated KIND NAME as KIND/NAME', () => {
+    expect(joinKindAndName(['deploy', 'web'])).toEqual(['deploy/web']);
+    expect(joinKindAndName(['-n', 'shop', 'statefulset', 'db', '--scale-down'])).toEqual(['-n', 'shop', 'statefulset/db', '--scale-down']);
+    expect(joinKindAndName(['deploy', 'web', '--', 'sleep', '1'])).toEqual(['deploy/web', '--', 'sleep', '1']);
+  });
+
+  it('leaves KIND/NAME, subcommands, unknown kinds and a lone word alone', () => {
+    expect(joinKindAndName(['deploy/web', 'sleep'])).toEqual(['deploy/web', 'sleep']);
+    expect(joinKindAndName(['delete', 'copy-x'])).toEqual(['delete', 'copy-x']);
+    expect(joinKindAndName(['widget', 'x'])).toEqual(['widget', 'x']);
+    expect(joinKindAndName(['deploy'])).toEqual(['deploy']);
+    expect(joinKindAndName(['--context', 'deploy', 'status'])).toEqual(['--context', 'deploy', 'status']);
+  });
+});
+
+describe('DaemonSet targets', () => {
+  it.each(['ds/agent', 'daemonset/agent', 'DaemonSets.apps/agent'])('%s is named as unsupported, with the reason and what to do', (text) => {
+    expect(() => parseTarget(text)).toThrow(/^DaemonSets are not supported .*one pod on every node.*copy one of its pods instead \(pod\/NAME\)$/);
+  });
+});
