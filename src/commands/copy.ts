@@ -78,6 +78,7 @@ export function complete(flags: CopyFlags): CopyRequest {
     ttlSeconds: parseDurationSeconds('ttl', flags.ttl),
     scaleDown: flags.scaleDown,
   };
+  if (container !== undefined) options.container = container;
   if (flags.command.length > 0) options.command = { container, args: flags.command };
   return {
     flags,
@@ -172,7 +173,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
       progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${resolved.kind}/${resolved.name}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
-      printPod(reused.pod, req.output, resolved.namespace);
+      printPod(reused.pod, req.output, resolved.namespace, req.options.container);
       return;
     }
   }
@@ -181,7 +182,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     for (const warning of plan.warnings) warn(warning);
     const pod = await createAndWait(cluster, req, plan.job, progress);
     progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
-    printPod(pod, req.output, resolved.namespace);
+    printPod(pod, req.output, resolved.namespace, req.options.container);
     return;
   }
 
@@ -241,7 +242,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     const plan = ctx.planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
     const pod = await createAndWait(cluster, req, plan.job, progress, (created) => session.setJobCreated(created));
-    printPod(pod, req.output, resolved.namespace);
+    printPod(pod, req.output, resolved.namespace, req.options.container);
     if (req.flags.detach) {
       await session.detach(expiresAt);
       detached = true;
@@ -349,7 +350,7 @@ async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], signature:
   return undefined;
 }
 
-function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
+function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container?: string): void {
   const name = pod.metadata!.name!;
   if (output === 'json' || output === 'yaml') {
     writeData(process.stdout, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
@@ -358,7 +359,9 @@ function printPod(pod: V1Pod, output: OutputFormat, namespace: string): void {
   } else {
     writeLine(process.stdout, name);
     const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
-    writeLine(process.stderr, `Next: kubectl exec -it ${name}${ns} -- sh   or   mirrord exec --target pod/${name}${ns} -- <your app>`);
+    const into = container === undefined ? '' : ` -c ${container}`;
+    const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
+    writeLine(process.stderr, `Next: kubectl exec -it ${name}${into}${ns} -- sh   or   mirrord exec --target ${targetPath}${ns} -- <your app>`);
   }
 }
 

@@ -23,6 +23,8 @@ export interface CopyOptions {
    * defaults to the pod's kubectl.kubernetes.io/default-container annotation, else the first one.
    */
   command?: { container?: string; args: string[] };
+  /** The container named in the target (`KIND/NAME/container/C`) or by -c: it must exist. */
+  container?: string;
   ttlSeconds: number;
   scaleDown: boolean;
   /** StatefulSet claim-template name -> existing PVC name to mount (used when scaling down). */
@@ -65,6 +67,10 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   const spec: V1PodSpec = template.spec ?? { containers: [] };
   const warnings: string[] = [];
 
+  // With a command, setCommand checks the container (and says it could not set the command).
+  if (options.container !== undefined && options.command === undefined) {
+    findContainer(spec, options.container, `use container "${options.container}"`, targetRef);
+  }
   excludeContainers(spec, options, targetRef);
   if (!options.keepProbes) {
     // Native sidecars (init containers with restartPolicy Always) may carry probes too.

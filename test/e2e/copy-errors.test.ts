@@ -75,6 +75,12 @@ describe('kubectl copy-target errors', () => {
     expect(await fails(2, ['-n', n, 'deploy/web', '--scale-down', '--duration', '-1m'])).toBe('error: --duration must be positive');
   });
 
+  it('a container named in the target path that does not exist: 2, listing the containers', async () => {
+    expect(await fails(2, ['-n', n, 'deploy/web/container/nope'])).toBe(
+      'error: cannot use container "nope": deployment/web has no container "nope" (containers: app; init containers: none)',
+    );
+  });
+
   it('-v after -- belongs to the user\'s command: no stack trace', async () => {
     expect(await fails(1, ['-n', n, 'deploy/nope', '--', 'grep', '-v', 'x'])).toBe(
       `error: deployment/nope not found in namespace ${n}; check the name or pass -n NAMESPACE`,

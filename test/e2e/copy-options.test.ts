@@ -125,6 +125,13 @@ describe('kubectl copy-target options', () => {
     expect(pod.status.phase).toBe('Running');
   });
 
+  it('a container named in the target path is the one the Next: hint execs into', async () => {
+    const r = await plugin(['-n', n, 'deploy/web/container/sidecar', '--new']);
+    expect(r.code, r.stderr).toBe(0);
+    const podName = podNameFrom(r.stdout);
+    expect(r.stderr).toContain(`Next: kubectl exec -it ${podName} -c sidecar -n ${n} -- sh   or   mirrord exec --target pod/${podName}/container/sidecar -n ${n} -- <your app>`);
+  });
+
   it('--ttl sets the Job\'s activeDeadlineSeconds and expiry; a finished copy has a ttlSecondsAfterFinished', async () => {
     const { job } = await copyWeb('--ttl', '1h', '--new');
     expect(job.spec.activeDeadlineSeconds).toBe(3600);

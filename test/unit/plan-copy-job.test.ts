@@ -206,6 +206,13 @@ describe('buildCopyJob: exclude', () => {
     expect(err.message).toContain('app, metrics');
   });
 
+  it('a container named in the target must exist: the error lists the containers', () => {
+    expect(usageError(() => buildCopyJob(input({}, { container: 'nope' }))).message).toBe(
+      'cannot use container "nope": deployment/web has no container "nope" (containers: app, metrics; init containers: migrate, proxy)',
+    );
+    expect(() => buildCopyJob(input({}, { container: 'metrics' }))).not.toThrow();
+  });
+
   it('rejects an unknown init container', () => {
     const err = usageError(() => buildCopyJob(input({}, { excludeInitContainers: ['app'] })));
     expect(err.message).toContain('"app"');
