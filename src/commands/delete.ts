@@ -1,4 +1,4 @@
-import { UsageError, CliError } from '../errors.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
@@ -40,33 +40,52 @@ async function deleteCopies(
   const selected = new Set<Copy>(flags.all ? copies : []);
   // A damaged record can be trusted for nothing but its Job's own name.
   const selectedDamaged = new Set<DamagedCopy>(flags.all ? damaged : []);
+  // kubectl delete goes on past a name it cannot delete, reports each, and fails at the end.
+  const failures: string[] = [];
   for (const m of matchers) {
     const hits = copies.filter(m.matches);
     const damagedHits = damaged.filter((d) => d.job.metadata?.name === m.name);
     if (hits.length === 0 && damagedHits.length === 0) {
-      throw new CliError(`no copy matches "${m.name}" in namespace ${namespace}; list them with "kubectl copy-target status"`);
+      failures.push(`no copy matches "${m.name}" in namespace ${namespace}; list them with "kubectl copy-target status"`);
+      continue;
     }
     hits.forEach((c) => selected.add(c));
     damagedHits.forEach((d) => selectedDamaged.add(d));
   }
-  if (selected.size === 0 && selectedDamaged.size === 0) {
+  if (selected.size === 0 && selectedDamaged.size === 0 && failures.length === 0) {
     writeLine(process.stderr, `No copies found in namespace ${namespace}`);
     return;
   }
   // The cheap gc pass over what was listed anyway: stale copies not named here go too.
   await collectStaleCopies(cluster, copies.filter((c) => !selected.has(c)), (line) => writeLine(process.stderr, line));
+  const attempt = async (work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof CliError && err.exitCode === ExitCode.interrupted) throw err;
+      failures.push(err instanceof Error ? err.message : String(err));
+    }
+  };
   for (const copy of selected) {
-    // Deleting a --scale-down copy also restores its original (if the hold still names it).
-    const done = await removeCopy(cluster, copy);
-    writeLine(process.stdout, `${formatName('job.batch', copy.job.metadata!.name!)} deleted`);
-    if (copy.record.session) writeLine(process.stderr, done);
+    await attempt(async () => {
+      // Deleting a --scale-down copy also restores its original (if the hold still names it).
+      const done = await removeCopy(cluster, copy);
+      writeLine(process.stdout, `${formatName('job.batch', copy.job.metadata!.name!)} deleted`);
+      if (copy.record.session) writeLine(process.stderr, done);
+    });
   }
   for (const d of selectedDamaged) {
-    const name = d.job.metadata!.name!;
-    await cluster.deleteJob(namespace, name);
-    writeLine(process.stdout, `${formatName('job.batch', name)} deleted`);
-    warn(`copy job ${name} had a damaged record (${d.damaged}), so no hold was released; if it held a workload, "kubectl copy-target gc -n ${namespace}" restores it once that hold is stale`);
+    await attempt(async () => {
+      const name = d.job.metadata!.name!;
+      await cluster.deleteJob(namespace, name);
+      writeLine(process.stdout, `${formatName('job.batch', name)} deleted`);
+      warn(`copy job ${name} had a damaged record (${d.damaged}), so no hold was released; if it held a workload, "kubectl copy-target gc -n ${namespace}" restores it once that hold is stale`);
+    });
   }
+  // One error line for each failure; the last one is the command's error (exit 1).
+  const last = failures.pop();
+  for (const failure of failures) writeLine(process.stderr, `error: ${failure}`);
+  if (last !== undefined) throw new CliError(last);
 }
 
 function matcherFor(text: string): (c: Copy) => boolean {

@@ -161,6 +161,20 @@ describe('kubectl copy-target status and delete', () => {
       expect(await status('-A')).toBe(fixture('e2e-status-none.txt'));
     });
 
+    it('several names: goes on past one that fails, reports each, deletes the rest, exits 1', async () => {
+      const one = await copy('gamma', '--new');
+      const two = await copy('beta', '--new');
+      const r = await plugin(['delete', one.podName, 'nope', two.jobName, 'nada', '-n', n]);
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([`job.batch/${one.jobName} deleted`, `job.batch/${two.jobName} deleted`].sort());
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+        `error: no copy matches "nope" in namespace ${n}; list them with "kubectl copy-target status"`,
+        `error: no copy matches "nada" in namespace ${n}; list them with "kubectl copy-target status"`,
+      ]);
+      await waitDeleted(n, `job/${one.jobName}`, `pod/${one.podName}`, `job/${two.jobName}`, `pod/${two.podName}`);
+      expect(await copyJobs(n)).toEqual([]);
+    });
+
     it('a name that matches no copy fails in one line', async () => {
       const r = await plugin(['delete', 'nope', '-n', n]);
       expect(r.code).toBe(1);
