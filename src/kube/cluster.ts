@@ -147,12 +147,30 @@ export class Cluster {
    * filtered call per page of 500.
    */
   async list(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
-    const where = namespace ? `namespace ${namespace}` : 'all namespaces';
+    return this.call(`list ${RESOURCES[kind].plural} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`, () =>
+      this.listPages(kind, namespace, labelSelector, fieldSelector),
+    );
+  }
+
+  /**
+   * As `list`, or undefined when the server does not serve the kind at all (a 404 for the list:
+   * no such CRD). Any other refusal (403, a timeout) is an error like any other.
+   */
+  async listIfServed(kind: ResourceKind, namespace: string | undefined, labelSelector?: string): Promise<any[] | undefined> {
+    try {
+      return await this.listPages(kind, namespace, labelSelector, undefined);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw toCliError(err, this.connection.server, `list ${RESOURCES[kind].plural} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`);
+    }
+  }
+
+  private async listPages(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
     const items: any[] = [];
     let token: string | undefined;
     do {
       const path = resourcePath(kind, namespace) + query({ labelSelector, fieldSelector, limit: 500, continue: token });
-      const page = await this.call(`list ${RESOURCES[kind].plural} in ${where}`, () => this.rest.request('GET', path));
+      const page = await this.rest.request('GET', path);
       items.push(...page.items);
       token = page.metadata?.continue || undefined;
     } while (token);

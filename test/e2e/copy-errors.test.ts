@@ -81,6 +81,15 @@ describe('kubectl copy-target errors', () => {
     );
   });
 
+  it('gc reports a refused Rollout list (403) instead of taking it for a missing CRD', async () => {
+    // The dev user may view the built-in kinds, not Argo Rollouts (the CRD is installed).
+    expect(await fails(1, ['gc', '-n', n, '--context', 'dev'])).toBe(
+      `error: list rollouts in namespace ${n}: rollouts.argoproj.io is forbidden: User "dev" cannot list resource "rollouts" in API group "argoproj.io" in the namespace "${n}" (ask your cluster admin for that permission, or use another --context)`,
+    );
+    const admin = await plugin(['gc', '-n', n]);
+    expect(admin.code, admin.stderr).toBe(0);
+  });
+
   it('-v after -- belongs to the user\'s command: no stack trace', async () => {
     expect(await fails(1, ['-n', n, 'deploy/nope', '--', 'grep', '-v', 'x'])).toBe(
       `error: deployment/nope not found in namespace ${n}; check the name or pass -n NAMESPACE`,
