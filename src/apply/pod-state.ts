@@ -3,7 +3,7 @@ import type { V1Pod } from '../kube/types.js';
 /** Where a copy pod stands: running, still on its way, never going to run (and why), or being deleted. */
 export type PodState =
   | { state: 'running' }
-  | { state: 'pending'; detail?: string }
+  | { state: 'pending'; detail?: string; unschedulable?: string }
   | { state: 'failed'; reason: string }
   | { state: 'terminating' };
 
@@ -34,8 +34,10 @@ export function podState(pod: V1Pod): PodState {
     }
   }
   const scheduled = status?.conditions?.find((c) => c.type === 'PodScheduled');
+  // Not final: with cluster-autoscaler or Karpenter, Unschedulable is how a pod asks for a node.
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-    return { state: 'failed', reason: `pod ${name} cannot be scheduled${describe(scheduled.reason, scheduled.message)}` };
+    const why = `${scheduled.reason}${scheduled.message ? `: ${scheduled.message}` : ''}`;
+    return { state: 'pending', detail: `cannot be scheduled yet (${why})`, unschedulable: why };
   }
   if (status?.phase === 'Running') return { state: 'running' };
   return { state: 'pending', detail: scheduled?.status === 'True' ? 'starting containers' : 'waiting to be scheduled' };

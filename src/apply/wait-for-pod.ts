@@ -7,7 +7,8 @@ import { podState } from './pod-state.js';
 /**
  * Waits, by watching (never polling), until the copy Job's pod is Running. Fails fast with the
  * reason when the pod cannot run, or when the Job controller cannot create it at all (quota,
- * admission), which only shows up as a FailedCreate event on the Job.
+ * admission), which only shows up as a FailedCreate event on the Job. An Unschedulable pod is
+ * waited for (a node may be on its way) until the timeout, which then names the scheduler's reason.
  */
 export async function waitForCopyPod(
   cluster: Cluster,
@@ -23,14 +24,26 @@ export async function waitForCopyPod(
     return await new Promise<V1Pod>((resolve, reject) => {
       const fail = (message: string) => reject(new CliError(message, ExitCode.copyFailed));
       abort.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      // The scheduler's last word while the pod waited for a node, for the timeout's message.
+      let unschedulable: { pod: string; why: string } | undefined;
+      const seconds = Math.round(timeoutMs / 1000);
+      const inspect = `inspect it with "kubectl describe job ${jobName} -n ${namespace}"`;
       timer = setTimeout(
-        () => fail(`the copy pod of job ${jobName} was not Running after ${Math.round(timeoutMs / 1000)}s; raise --pod-running-timeout or inspect it with "kubectl describe job ${jobName} -n ${namespace}"`),
+        () =>
+          fail(
+            unschedulable
+              ? `pod ${unschedulable.pod} could not be scheduled within ${seconds}s (${unschedulable.why.replace(/\.$/, '')}); raise --pod-running-timeout if nodes are on their way, or ${inspect}`
+              : `the copy pod of job ${jobName} was not Running after ${seconds}s; raise --pod-running-timeout or ${inspect}`,
+          ),
         timeoutMs,
       );
       let lastDetail = '';
       const onPod = (type: string, pod: V1Pod) => {
         if (type !== 'ADDED' && type !== 'MODIFIED') return;
         const state = podState(pod);
+        if (state.state === 'pending') {
+          unschedulable = state.unschedulable ? { pod: pod.metadata?.name ?? '<pod>', why: state.unschedulable } : undefined;
+        }
         if (state.state === 'running') resolve(pod);
         else if (state.state === 'failed') fail(state.reason);
         else if (state.state === 'pending' && state.detail && state.detail !== lastDetail) {

@@ -225,14 +225,20 @@ describe('kubectl copy-target errors', () => {
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(errors[0]);
   };
 
-  it('an unschedulable copy (a nodeSelector no node has): 4, the scheduler\'s reason, and the Job is deleted', async () => {
+  it('an unschedulable copy (a nodeSelector no node has) is waited for until --pod-running-timeout: 4, the scheduler\'s reason, and the Job is deleted', async () => {
     const pinned = await freshNamespace('unschedulable');
     try {
       await apply(
         pinned.name,
         deployment('web', 0, { nodeSelector: { disk: 'none-has-this' }, containers: [{ name: 'app', image: 'registry.example/web:1' }] }),
       );
-      await copyCannotRun([], /^error: pod copy-web-\w+-\w+ cannot be scheduled: Unschedulable: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/, pinned.name);
+      const started = Date.now();
+      await copyCannotRun(
+        ['--pod-running-timeout', '4s'],
+        /^error: pod copy-web-\w+-\w+ could not be scheduled within 4s \(Unschedulable: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector[^)]*\); raise --pod-running-timeout if nodes are on their way, or inspect it with "kubectl describe job copy-web-\w+ -n unschedulable-\w+"$/,
+        pinned.name,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // it waited, rather than failing at once
       expect((await getJson(['get', 'jobs', '-n', pinned.name])).items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
     } finally {
       await pinned.remove();

@@ -79,7 +79,7 @@ describe('podState', () => {
     expect(result).toEqual({ state: 'failed', reason: 'container app of pod <pod> cannot start: ErrImagePull' });
   });
 
-  it('fails when the scheduler reports Unschedulable', () => {
+  it('keeps waiting when the scheduler reports Unschedulable (an autoscaler may bring a node), with the reason', () => {
     const result = podState(
       pod({
         phase: 'Pending',
@@ -87,8 +87,9 @@ describe('podState', () => {
       }),
     );
     expect(result).toEqual({
-      state: 'failed',
-      reason: 'pod copy-web-abcde-x1y2z cannot be scheduled: Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.',
+      state: 'pending',
+      detail: 'cannot be scheduled yet (Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.)',
+      unschedulable: 'Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.',
     });
   });
 
