@@ -35,24 +35,8 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
   let object = target.object;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) object = await cluster.read(target.kind, target.name, target.namespace);
-    let tookOver: Acquired['tookOver'];
-    const existing = readHold(object.metadata, target.kind);
-    if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
-    if (existing && existing.session !== hold.session) {
-      const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
-      const reason = staleReason(existing, new Date(), jobExists);
-      if (!reason) {
-        throw new CliError(
-          `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
-          ExitCode.held,
-        );
-      }
-      // The workload is still at the stale session's zero: its recorded original is the one to restore.
-      hold.original = existing.original;
-      tookOver = { hold: existing, reason };
-    } else {
-      hold.original = currentScale(target.kind, object);
-    }
+    const judged = await judgeHold(cluster, target, object, hold.session);
+    hold.original = judged.original;
     try {
       const patch = holdTakingPatch(target.kind, object.metadata.resourceVersion, hold);
       target.object = await cluster.patch(target.kind, target.namespace, target.name, patch, 'application/merge-patch+json');
@@ -61,9 +45,31 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
       throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
     }
     onTaken();
-    return { tookOver };
+    return { tookOver: judged.tookOver };
   }
   throw new CliError(`${kindName} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
+}
+
+/**
+ * What taking the hold on `object` would mean, decided without writing (a real run and a dry run
+ * decide alike): the value to restore at the end, and the stale hold taken over if there is one.
+ * Throws as the real run does when someone else holds it (exit 3) or the hold is damaged.
+ */
+export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: any, ownSession?: string): Promise<{ original: number | boolean; tookOver?: Acquired['tookOver'] }> {
+  const kindName = `${target.kind}/${target.name}`;
+  const existing = readHold(object.metadata, target.kind);
+  if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
+  if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
+  const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
+  const reason = staleReason(existing, new Date(), jobExists);
+  if (!reason) {
+    throw new CliError(
+      `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
+      ExitCode.held,
+    );
+  }
+  // The workload is still at the stale session's zero: its recorded original is the one to restore.
+  return { original: existing.original, tookOver: { hold: existing, reason } };
 }
 
 /** True while the object's hold still names the session (damaged or not). */

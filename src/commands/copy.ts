@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fightingTheScaleDown } from '../apply/fights.js';
-import { checkScaleDownPolicy } from '../apply/hold.js';
+import { checkScaleDownPolicy, judgeHold } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
 import { waitForNoPods } from '../apply/wait-for-no-pods.js';
 import { waitForCopyPod } from '../apply/wait-for-pod.js';
@@ -163,6 +163,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
 
   if (req.dryRun !== 'none') {
     if (!scaleTarget) for (const warning of plan.warnings) warn(warning);
+    else await previewScaleDown(cluster, scaleTarget);
     const job = req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
     printJob(job, req.output, req.dryRun);
     return;
@@ -187,6 +188,16 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   }
 
   await copyHoldingOriginal(cluster, req, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });
+}
+
+/** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
+async function previewScaleDown(cluster: Cluster, target: ScaleTarget): Promise<void> {
+  for (const warning of await fightingTheScaleDown(cluster, target)) warn(warning);
+  const kindName = `${target.kind}/${target.name}`;
+  const { original, tookOver } = await judgeHold(cluster, target, target.object);
+  if (tookOver) writeLine(process.stderr, `would take over the stale hold of ${tookOver.hold.user} on ${kindName} (${tookOver.reason})`);
+  const change = typeof original === 'boolean' ? `suspend ${kindName} (suspend was ${original})` : `scale ${kindName} to 0 (was ${original})`;
+  writeLine(process.stderr, `would ${change} while the copy lives, and restore it afterwards`);
 }
 
 interface HoldContext {

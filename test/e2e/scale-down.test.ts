@@ -523,6 +523,27 @@ describe('--scale-down: policy, permissions and warnings', () => {
     expect(await copyJobs('guarded')).toEqual([]);
   });
 
+  it('--dry-run with --scale-down says what a real run would do, warns alike, refuses alike, and changes nothing', async () => {
+    await apply(deployment('preview', 3));
+    await mustKubectl(['autoscale', 'deployment/preview', '--min=3', '--max=4', '-n', ns]);
+    for (const mode of ['client', 'server']) {
+      const r = await plugin(['deployment/preview', '-n', ns, '--scale-down', `--dry-run=${mode}`, '-o', 'name']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('Warning: HorizontalPodAutoscaler preview targets deployment/preview and may scale it back up while the copy runs');
+      expect(r.stderr).toContain('would scale deployment/preview to 0 (was 3) while the copy lives, and restore it afterwards');
+    }
+    expect(await replicas('deployment', 'preview')).toBe(3);
+    expect(holdKeys((await getJson(['get', 'deployment', 'preview', '-n', ns])).metadata.annotations ?? {})).toEqual([]);
+
+    const held = await plugin(['deployment/preview', '-n', ns, '--scale-down', '--detach']);
+    expect(held.code, held.stderr).toBe(0);
+    const refused = await plugin(['deployment/preview', '-n', ns, '--scale-down', '--dry-run=server']);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toMatch(/^error: deployment\/preview is already scaled down by admin on /m);
+    expect((await plugin(['delete', 'deployment/preview', '-n', ns])).code).toBe(0);
+    await waitFor('deployment/preview', ns, '{.spec.replicas}', '3');
+  });
+
   it('warns about an HPA and GitOps tracking that will fight the scale-down', async () => {
     await apply(deployment('fought', 2, ', annotations: {argocd.argoproj.io/tracking-id: "app:apps/Deployment:ns/fought"}'));
     await mustKubectl(['autoscale', 'deployment/fought', '--min=2', '--max=4', '-n', ns]);
