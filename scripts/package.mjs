@@ -29,7 +29,7 @@ import { ARCHIVE_BASENAME, KREW_PLATFORMS, NOT_BUILT_SHA256, archiveName, defaul
 
 export const NODE_VERSION = '24.21.0';
 const PKG_VERSION = '6.23.0';
-/** Same bytes for the same inputs: fixed mtime, no owner names (portable). */
+/** Fixed mtime and no owner names (portable): an archive changes only when its files do. */
 const ARCHIVE_MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000 || Date.UTC(2026, 0, 1));
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
