@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
 import { attachDashedValues, joinKindAndName, wantsVerbose } from './target/argv.js';
 import { writeData, writeLine, writeLines } from './render/terminal.js';
@@ -132,7 +132,7 @@ function report(err: unknown, verbose: boolean): number {
     if (verbose && err.stack) writeLines(process.stderr, `${err.stack}\n`);
     return err.exitCode;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   writeLine(process.stderr, `error: ${message.split('\n')[0]}`);
   if (verbose && err instanceof Error && err.stack) writeLines(process.stderr, `${err.stack}\n`);
   return ExitCode.failure;

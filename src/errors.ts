@@ -33,3 +33,8 @@ export class UsageError extends CliError {
     this.name = 'UsageError';
   }
 }
+
+/** The message of anything thrown, for a one-line report. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

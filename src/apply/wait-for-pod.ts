@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, messageOf } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 import type { Progress } from '../render/progress.js';
@@ -56,7 +56,7 @@ export async function waitForCopyPod(
           fail(`the Job controller could not create the copy pod: ${event.message ?? 'no message'}`);
         }
       };
-      const lost = (err: unknown) => fail(`lost the watch on the copy pod of job ${jobName}: ${err instanceof Error ? err.message : String(err)}`);
+      const lost = (err: unknown) => fail(`lost the watch on the copy pod of job ${jobName}: ${messageOf(err)}`);
       const labelSelector = `batch.kubernetes.io/job-name=${jobName}`;
       const resyncPods = async () => {
         const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);

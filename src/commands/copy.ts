@@ -5,7 +5,7 @@ import { checkScaleDownPolicy, judgeHold } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
 import { waitForNoPods } from '../apply/wait-for-no-pods.js';
 import { waitForCopyPod } from '../apply/wait-for-pod.js';
-import { UsageError } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
@@ -282,7 +282,7 @@ async function cleanUp(cleanup: () => Promise<unknown>): Promise<void> {
   try {
     await cleanup();
   } catch (err) {
-    warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
+    warn(`cleanup failed: ${messageOf(err)}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { CliError, ExitCode, messageOf, UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
@@ -63,7 +63,7 @@ async function deleteCopies(
       await work();
     } catch (err) {
       if (err instanceof CliError && err.exitCode === ExitCode.interrupted) throw err;
-      failures.push(err instanceof Error ? err.message : String(err));
+      failures.push(messageOf(err));
     }
   };
   for (const copy of selected) {

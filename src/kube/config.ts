@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 // The config module alone: the package index also loads exec, attach, port-forward, cp, metrics...
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { CliError } from '../errors.js';
+import { CliError, messageOf } from '../errors.js';
 
 /** The connection flags kubectl users expect on every command. */
 export interface ConnectionFlags {
@@ -100,5 +100,5 @@ function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
 }
 
 function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+  return messageOf(err).split('\n')[0] ?? '';
 }

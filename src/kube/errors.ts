@@ -1,4 +1,4 @@
-import { CliError } from '../errors.js';
+import { CliError, messageOf } from '../errors.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
@@ -72,6 +72,5 @@ function describeTransport(code: string): string {
 }
 
 function oneLine(value: unknown): string {
-  const text = value instanceof Error ? value.message : String(value);
-  return text.replace(/\s+/g, ' ').trim();
+  return messageOf(value).replace(/\s+/g, ' ').trim();
 }

@@ -1,6 +1,6 @@
 import { releaseHold } from '../apply/hold.js';
 import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply/copies.js';
-import { CliError } from '../errors.js';
+import { CliError, messageOf } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys } from './hold.js';
 
@@ -13,7 +13,7 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
   if (!session) return `deleted copy job ${jobName}`;
   const kind = session.scaledKind;
   const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id).catch((err: unknown) => {
-    throw new CliError(`deleted copy job ${jobName}, but ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
   });
   const restored = released.restored ? `restored ${kind}/${session.scaledName}` : `${kind}/${session.scaledName} was no longer held by it`;
   return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
@@ -34,7 +34,7 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
       continue;
     }
     // One copy we may not clean (someone else's, forbidden) must not fail the command at hand.
-    const done = await removeCopy(cluster, copy).catch((err: unknown) => `could not clean it up: ${err instanceof Error ? err.message : String(err)}`);
+    const done = await removeCopy(cluster, copy).catch((err: unknown) => `could not clean it up: ${messageOf(err)}`);
     report(`gc: copy job ${copy.job.metadata!.name} is stale (${reason}): ${done}`);
   }
   return live;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { recordEvent } from '../apply/events.js';
 import { acquireHold, releaseHold, renewHold } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
-import { CliError } from '../errors.js';
+import { CliError, messageOf } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { CopyKeys } from '../plan/labels.js';
 import type { Progress } from '../render/progress.js';
@@ -49,7 +49,7 @@ export class ScaleDownSession {
         `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
       );
       await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob).catch((err: unknown) => {
-        warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${err instanceof Error ? err.message : String(err)}`);
+        warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${messageOf(err)}`);
       });
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
@@ -80,7 +80,7 @@ export class ScaleDownSession {
         this.onLost?.();
       }
     } catch (err) {
-      this.progress.step(`could not renew the lease on ${this.kindName} (will retry): ${err instanceof Error ? err.message : String(err)}`);
+      this.progress.step(`could not renew the lease on ${this.kindName} (will retry): ${messageOf(err)}`);
     }
   }
 
@@ -133,7 +133,7 @@ export class ScaleDownSession {
             else onPod('MODIFIED', pod);
             return pod?.metadata?.resourceVersion;
           },
-          (err) => resolve(`lost the watch on copy pod ${podName}: ${err instanceof Error ? err.message : String(err)}`),
+          (err) => resolve(`lost the watch on copy pod ${podName}: ${messageOf(err)}`),
         );
       });
     } finally {
@@ -163,7 +163,7 @@ export class ScaleDownSession {
       released = await releaseHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session);
     } catch (err) {
       throw new CliError(
-        `could not restore ${this.kindName} (${err instanceof Error ? err.message : String(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,
+        `could not restore ${this.kindName} (${messageOf(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,
       );
     }
     this.held = false;
