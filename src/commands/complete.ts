@@ -3,6 +3,7 @@ import { Directive, formatCompletion, planCompletion, type Candidate, type Compl
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { writeData } from '../render/terminal.js';
+import { resolveTarget } from '../resolve/resolve.js';
 
 /** A shell must never hang on <TAB>: a slow or unreachable cluster gives no candidates. */
 const DEADLINE_MS = 900;
@@ -49,8 +50,9 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
       return items.map((o) => ({ value: `${need.typedKind}/${o.metadata.name}` })).filter(startsWith(`${need.typedKind}/${need.partial}`));
     }
     case 'containers': {
-      const object = await cluster.read(need.kind, need.name, namespace);
-      return containersOf(need.kind, object).map((name) => ({ value: need.prefix + name })).filter(startsWith(need.prefix + need.partial));
+      // The same resolution a copy makes, so the names offered are the ones the copy accepts.
+      const { template } = await resolveTarget(cluster, { kind: need.kind, name: need.name }, namespace);
+      return (template.spec?.containers ?? []).map((c) => ({ value: need.prefix + c.name })).filter(startsWith(need.prefix + need.partial));
     }
     case 'namespaces': {
       const items = await cluster.list('namespace', undefined);
@@ -63,10 +65,4 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
         .filter(startsWith(need.partial));
     }
   }
-}
-
-/** Container names of a target's pod template (none for a Service or a Rollout's workloadRef). */
-function containersOf(kind: string, object: any): string[] {
-  const spec = kind === 'pod' ? object.spec : kind === 'cronjob' ? object.spec?.jobTemplate?.spec?.template?.spec : object.spec?.template?.spec;
-  return (spec?.containers ?? []).map((c: { name: string }) => c.name);
 }

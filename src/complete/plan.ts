@@ -1,6 +1,6 @@
 import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
 import { escapeTerminal } from '../render/terminal.js';
-import { VALUE_FLAGS } from '../target/argv.js';
+import { SUBCOMMAND_NAMES, VALUE_FLAGS } from '../target/argv.js';
 import { resolveKindAlias } from '../target/parse.js';
 
 /**
@@ -58,7 +58,6 @@ const OUTPUTS: Record<string, string[]> = {
   copy: ['json', 'yaml', 'name'],
 };
 
-
 const filter = (candidates: Candidate[], partial: string): Candidate[] => candidates.filter((c) => c.value.startsWith(partial));
 const staticNeed = (candidates: Candidate[], partial: string, directive: number = Directive.noFileComp): CompletionNeed => ({
   type: 'static',
@@ -91,7 +90,7 @@ export function planCompletion(words: string[]): CompletionPlan {
       positionals.push(word);
     }
   }
-  const command = positionals[0] && SUBCOMMANDS.some((s) => s.value === positionals[0]) ? positionals[0] : positionals.length ? 'copy' : undefined;
+  const command = positionals[0] && SUBCOMMAND_NAMES.has(positionals[0]) ? positionals[0] : positionals.length ? 'copy' : undefined;
   return { flags, need: need(afterDashDash, typed.at(-1), current, command, positionals) };
 }
 

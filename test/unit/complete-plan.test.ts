@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Directive, formatCompletion, planCompletion } from '../../src/complete/plan.js';
+import { Directive, formatCompletion, planCompletion, SUBCOMMANDS } from '../../src/complete/plan.js';
+import { SUBCOMMAND_NAMES } from '../../src/target/argv.js';
 
 const values = (words: string[]) => {
   const { need } = planCompletion(words);
@@ -57,6 +58,12 @@ describe('planCompletion', () => {
   it('does not take a flag value for a positional (deploy/x after --ttl 1h is the target)', () => {
     expect(planCompletion(['--ttl', '1h', 'deploy/']).need).toMatchObject({ type: 'names', kind: 'deployment' });
     expect(values(['--ttl', '']).values).toEqual([]);
+  });
+});
+
+describe('SUBCOMMANDS', () => {
+  it('offers exactly the subcommands the parser knows', () => {
+    expect(SUBCOMMANDS.map((s) => s.value).sort()).toEqual([...SUBCOMMAND_NAMES].sort());
   });
 });
 
