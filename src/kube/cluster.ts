@@ -58,6 +58,10 @@ export function resourcePath(kind: ResourceKind, namespace: string | undefined, 
   return `${prefix}${scope}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 }
 
+/** What a list call was doing, for its error message. */
+const listing = (kind: ResourceKind, namespace: string | undefined): string =>
+  `list ${RESOURCES[kind].plural} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`;
+
 const query = (params: Record<string, string | number | undefined>): string => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
@@ -147,9 +151,7 @@ export class Cluster {
    * filtered call per page of 500.
    */
   async list(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
-    return this.call(`list ${RESOURCES[kind].plural} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`, () =>
-      this.listPages(kind, namespace, labelSelector, fieldSelector),
-    );
+    return this.call(listing(kind, namespace), () => this.listPages(kind, namespace, labelSelector, fieldSelector));
   }
 
   /**
@@ -161,7 +163,7 @@ export class Cluster {
       return await this.listPages(kind, namespace, labelSelector, undefined);
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw toCliError(err, this.connection.server, `list ${RESOURCES[kind].plural} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`);
+      throw toCliError(err, this.connection.server, listing(kind, namespace));
     }
   }
 

@@ -15,7 +15,7 @@ export class ApiError extends Error {
 }
 
 /** How long one request may take unless the caller says otherwise. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export type ContentType = 'application/json' | 'application/merge-patch+json' | 'application/json-patch+json';
 
