@@ -6,10 +6,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostPlatform } from './manifest.mjs';
 
 const repo = join(import.meta.dirname, '..');
 const runs = Number(process.argv[2] ?? 20);
-const host = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+const host = hostPlatform();
 const pluginDir = join(repo, 'dist', 'release', host);
 const exe = join(pluginDir, 'kubectl-copy_target');
 if (!existsSync(exe)) throw new Error(`no executable at ${exe}; run npm run package`);

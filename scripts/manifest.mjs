@@ -1,5 +1,9 @@
-// The krew manifest (plugin.yaml) for a version and its archives. Pure: scripts/package.mjs and
-// the release workflow render it; test/unit/manifest.test.ts checks the checked-in one.
+// The krew manifest (plugin.yaml) for a version and its archives, and krew's names for platforms
+// and archives. scripts/package.mjs, scripts/render-manifest.mjs (the release workflow) and the
+// krew e2e test render it; test/unit/plugin-manifest.test.ts checks the checked-in one. Pure but
+// for archiveHashes, which reads the .sha256 files of a folder.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const PLUGIN_NAME = 'copy-target';
 export const ARCHIVE_BASENAME = 'kubectl-copy_target';
@@ -12,6 +16,18 @@ export const executableName = (os) => (os === 'windows' ? `${ARCHIVE_BASENAME}.e
 
 export const archiveName = (platform) =>
   `${ARCHIVE_BASENAME}_${platform}.${platform.startsWith('windows') ? 'zip' : 'tar.gz'}`;
+
+/** krew's os_arch of the machine running this, e.g. linux_amd64. */
+export const hostPlatform = () =>
+  `${process.platform === 'win32' ? 'windows' : process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+
+/** The platforms whose archives have a .sha256 file in `dir`, with those hashes. */
+export function archiveHashes(dir) {
+  return readdirSync(dir)
+    .map((file) => file.match(new RegExp(`^${ARCHIVE_BASENAME}_(\\w+?_\\w+)\\.(?:tar\\.gz|zip)\\.sha256$`)))
+    .filter(Boolean)
+    .map((m) => ({ key: m[1], sha256: readFileSync(join(dir, m[0]), 'utf8').split(/\s/)[0] }));
+}
 
 export const defaultBaseUrl = (version) => `${HOMEPAGE}/releases/download/v${version}`;
 

