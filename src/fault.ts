@@ -8,7 +8,7 @@ import { writeLine } from './render/terminal.js';
  * for every user), each point is one string comparison.
  */
 export const FAULT_STEPS = [
-  /** --scale-down: the hold is written (original at zero), the copy Job not yet created. */
+  /** --scale-down: the hold is written and the original's pods are gone; the copy Job is next. */
   'after-hold',
   /** The copy Job was created; its pod is not Running yet. */
   'after-job-created',

@@ -241,7 +241,6 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
   try {
     throwIfInterrupted(`scaling down ${session.kindName}`);
     await session.acquire();
-    await faultPoint('after-hold');
     // Nothing may compete with the copy (and a StatefulSet's volumes must be free to mount).
     await untilInterrupted(
       (abort) => waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`)),
@@ -249,6 +248,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     );
     const claimVolumes = scaleTarget.kind === 'statefulset' ? ordinalZeroClaims(scaleTarget.name, resolved.claimTemplateNames) : undefined;
     session.assertHeld();
+    await faultPoint('after-hold');
     const record: CopySession = {
       id: hold.session,
       scaledKind: scaleTarget.kind,

@@ -146,7 +146,7 @@ describe('--scale-down: the original is really gone before the copy is handed ou
 });
 
 describe('interruption before the copy Job exists', () => {
-  it('a Ctrl-C during the (slow) hold write creates no Job at all, and restores', async () => {
+  it('a Ctrl-C during a slow step just before the Job is created: no Job is ever created, and the original is restored', async () => {
     await makeDeployment('intr', 2);
     let result: Result | undefined;
     const created = await jobsCreatedDuring(async () => {
