@@ -145,6 +145,23 @@ describe('--scale-down: the original is really gone before the copy is handed ou
   });
 });
 
+describe('--scale-down of a CronJob', () => {
+  it('warns, naming them, that suspending it does not stop the Jobs it already started', async () => {
+    await mustKubectl(['create', 'cronjob', 'nightly', '-n', ns, '--image=registry.example/batch:1', '--schedule=0 3 * * *']);
+    await mustKubectl(['create', 'job', 'nightly-29001', '-n', ns, '--from=cronjob/nightly']);
+    const uid = (await getJson(['get', 'job', 'nightly-29001', '-n', ns])).metadata.uid;
+    // What the CronJob controller records for a Job it started (a schedule would take minutes).
+    const active = { status: { active: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'nightly-29001', namespace: ns, uid }] } };
+    await mustKubectl(['patch', 'cronjob', 'nightly', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify(active)]);
+    const r = await plugin(['cronjob/nightly', '-n', ns, '--scale-down', '--detach']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: suspending cronjob/nightly does not stop the Jobs it already started (job/nightly-29001); they keep running beside the copy');
+    expect((await getJson(['get', 'cronjob', 'nightly', '-n', ns])).spec.suspend).toBe(true);
+    expect((await plugin(['delete', 'cronjob/nightly', '-n', ns])).code).toBe(0);
+    expect((await getJson(['get', 'cronjob', 'nightly', '-n', ns])).spec.suspend).toBe(false);
+  });
+});
+
 describe('interruption before the copy Job exists', () => {
   it('a Ctrl-C during a slow step just before the Job is created: no Job is ever created, and the original is restored', async () => {
     await makeDeployment('intr', 2);
