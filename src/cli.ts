@@ -3,7 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
-import { attachDashedValues, joinKindAndName, wantsVerbose } from './target/argv.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, wantsVerbose } from './target/argv.js';
 import { writeData, writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       .version(false)
       .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 80) : null)
       .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
+        throw err ?? new UsageError(explainUnknownArguments(msg, argv));
       })
       .parseAsync();
     return ExitCode.ok;

@@ -70,3 +70,24 @@ export function joinKindAndName(argv: string[]): string[] {
   joined.splice(second, 1);
   return [...joined, ...theirs];
 }
+
+/**
+ * yargs' "Unknown argument(s): bogus-flag, bogusFlag" said as kubectl says it: "unknown flag:
+ * --bogus-flag" for a flag (its camelCase twin dropped), "unexpected argument" for a word.
+ */
+export function explainUnknownArguments(message: string, argv: string[]): string {
+  const match = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!match) return message;
+  const ours = split(argv)[0];
+  const flags: string[] = [];
+  const words: string[] = [];
+  for (const name of match[1]!.split(', ')) {
+    const flag = ours.find((a) => [`--${name}`, `--no-${name}`, `-${name}`].includes(a.split('=')[0]!));
+    if (flag !== undefined) flags.push(flag.split('=')[0]!);
+    else if (ours.includes(name)) words.push(name);
+    // else: yargs' camelCase spelling of a flag already named
+  }
+  const parts = [...new Set(flags)].map((f) => `unknown flag: ${f}`);
+  if (words.length > 0) parts.push(`unexpected argument${words.length > 1 ? 's' : ''}: ${words.join(' ')}`);
+  return parts.length > 0 ? `${parts.join('; ')}; see --help` : message;
+}

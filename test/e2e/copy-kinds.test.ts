@@ -261,8 +261,12 @@ describe('kubectl copy-target: every kind', () => {
       'copy-target.dev/expires-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       'copy-target.dev/signature': job.metadata.labels['copy-target.dev/signature'],
       'copy-target.dev/pod-name': podName,
+      'copy-target.dev/ready-by': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const created = Date.parse(a['copy-target.dev/created-at']);
+    // --pod-running-timeout (5m) and 10s for a CLI that gave up to delete its copy, from creation.
+    expect(Date.parse(a['copy-target.dev/ready-by']) - created).toBeGreaterThanOrEqual(310_000);
+    expect(Date.parse(a['copy-target.dev/ready-by']) - created).toBeLessThan(320_000);
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(created).toBeLessThanOrEqual(after + 1000);
     expect(Date.parse(a['copy-target.dev/expires-at']) - created).toBe(EIGHT_HOURS_MS);

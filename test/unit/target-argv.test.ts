@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashedValues, joinKindAndName, wantsVerbose } from '../../src/target/argv.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, wantsVerbose } from '../../src/target/argv.js';
 import { parseTarget } from '../../src/target/parse.js';
 
 describe('wantsVerbose', () => {
@@ -46,5 +46,23 @@ describe('joinKindAndName', () => {
 describe('DaemonSet targets', () => {
   it.each(['ds/agent', 'daemonset/agent', 'DaemonSets.apps/agent'])('%s is named as unsupported, with the reason and what to do', (text) => {
     expect(() => parseTarget(text)).toThrow(/^DaemonSets are not supported .*one pod on every node.*copy one of its pods instead \(pod\/NAME\)$/);
+  });
+});
+
+describe('explainUnknownArguments: yargs refusals said as kubectl says them', () => {
+  it('names an unknown flag once, as typed (not its camelCase twin), with or without a value', () => {
+    expect(explainUnknownArguments('Unknown argument: bogus', ['deploy/web', '--bogus'])).toBe('unknown flag: --bogus; see --help');
+    expect(explainUnknownArguments('Unknown arguments: bogus-flag, bogusFlag', ['deploy/web', '--bogus-flag=3'])).toBe('unknown flag: --bogus-flag; see --help');
+    expect(explainUnknownArguments('Unknown arguments: such-flag, suchFlag', ['deploy/web', '--no-such-flag'])).toBe('unknown flag: --no-such-flag; see --help');
+    expect(explainUnknownArguments('Unknown argument: x', ['deploy/web', '-x'])).toBe('unknown flag: -x; see --help');
+  });
+
+  it('calls a stray word an unexpected argument, and leaves what comes after -- alone', () => {
+    expect(explainUnknownArguments('Unknown argument: extra', ['status', 'extra'])).toBe('unexpected argument: extra; see --help');
+    expect(explainUnknownArguments('Unknown argument: bogus', ['deploy/web', '--', 'app', '--bogus'])).toBe('Unknown argument: bogus');
+  });
+
+  it('passes any other message through', () => {
+    expect(explainUnknownArguments('Not enough arguments', [])).toBe('Not enough arguments');
   });
 });
