@@ -25,7 +25,27 @@ const split = (argv: string[]): [string[], string[]] => {
 
 /** -v, -vv, --v=N or --verbose before `--` (after it, `grep -v` is the user's). */
 export function wantsVerbose(argv: string[]): boolean {
-  return split(argv)[0].some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
+  return takeVerbosity(argv).level > 0;
+}
+
+/**
+ * kubectl's verbosity, taken out of the command line: -v=N, --v=N, -v N, --v N set N; a bare -v
+ * (or -vv, --verbose) counts. Only before `--`: after it, `grep -v` is the user's.
+ */
+export function takeVerbosity(argv: string[]): { level: number; argv: string[] } {
+  const [ours, theirs] = split(argv);
+  const rest: string[] = [];
+  let level = 0;
+  for (let i = 0; i < ours.length; i++) {
+    const a = ours[i]!;
+    const valued = /^--?v=(\d+)$/.exec(a);
+    if (valued) level = Number(valued[1]);
+    else if ((a === '-v' || a === '--v') && /^\d+$/.test(ours[i + 1] ?? '')) level = Number(ours[++i]);
+    else if (/^-v+$/.test(a)) level += a.length - 1;
+    else if (a === '--verbose' || a === '--v') level += 1;
+    else rest.push(a);
+  }
+  return { level, argv: [...rest, ...theirs] };
 }
 
 /**

@@ -316,16 +316,24 @@ describe('kubectl copy-target: every kind', () => {
 
   it("after the originals' controllers resync, every copy is still there and no original changed", async () => {
     expect(made.map((m) => m.target)).toHaveLength(cases.length);
-    // Annotating the originals makes each controller sync them again right away.
-    await mustKubectl([
-      'annotate', '--overwrite', '-n', n,
-      'deployment/web', 'deployment/api', `replicaset/${rsName}`, 'statefulset/db', 'job/batch', 'cronjob/nightly',
-      'rollout/ro-tmpl', 'rollout/ro-ref',
-      `e2e.copy-target.dev/resync=${Date.now()}`,
-    ]);
-    // A deliberate real wait: a controller that would adopt, count or delete a copy (or scale an
-    // original because of one) does so on this sync; nothing observable says "done syncing".
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // The controllers that select pods by label (and so could adopt, count or delete a copy) are
+    // made to sync again by a harmless spec change, and each says when it has: observedGeneration.
+    const labelSelecting = ['deployment/web', 'deployment/api', `replicaset/${rsName}`, 'statefulset/db'];
+    for (const object of labelSelecting) {
+      await mustKubectl(['patch', object, '-n', n, '--type=merge', '-p', '{"spec":{"minReadySeconds":1}}']);
+    }
+    // The Deployments pass it on to their ReplicaSets, whose controller then syncs too.
+    const replicaSets = (await getJson(['get', 'replicasets', '-n', n])).items.map((rs: any) => `replicaset/${rs.metadata.name}`);
+    for (const object of [...new Set([...labelSelecting, ...replicaSets])]) {
+      await expect
+        .poll(async () => {
+          const o = await getJson(['get', object, '-n', n]);
+          return o.status?.observedGeneration === o.metadata.generation && (!object.startsWith('deployment/') || o.status.updatedReplicas === o.status.replicas);
+        }, { timeout: 60_000 })
+        .toBe(true);
+    }
+    // Jobs and CronJobs select their pods by controller-uid, not by labels a copy carries, and no
+    // Rollouts controller runs here: there is nothing of theirs to wait for.
 
     for (const m of made) {
       const pod = await getJson(['get', 'pod', m.podName, '-n', n]);

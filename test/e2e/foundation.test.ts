@@ -118,4 +118,18 @@ describe('kubectl copy-target version: kubeconfig handling like kubectl', () => 
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
+
+  it('-v=6 logs each API request (method, URL, status, milliseconds) on stderr, and never the token', async () => {
+    const token = /token: (\S+)/.exec(readFileSync(kubeconfig(), 'utf8'))![1]!;
+    for (const flag of [['-v=6'], ['--v', '6']]) {
+      const r = await plugin(['status', '-A', ...flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(/^GET https:\/\/127\.0\.0\.1:\d+\/apis\/batch\/v1\/jobs\?labelSelector=app\.kubernetes\.io%2Fmanaged-by%3Dkubectl-copy-target&limit=500 200 OK in \d+ milliseconds$/),
+      ]);
+      expect(r.stdout + r.stderr).not.toContain(token);
+    }
+    const quiet = await plugin(['status', '-A']);
+    expect(quiet.stderr).toBe('');
+  });
 });

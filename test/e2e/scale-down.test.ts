@@ -334,10 +334,13 @@ spec:
 describe('--scale-down: one owner at a time', () => {
   it('20 concurrent sessions on one Deployment, 10 rounds: exactly one winner, 19 exit 3 naming the holder, replicas restored', async () => {
     await apply(deployment('race', 2));
+    let conflicts = 0;
     for (let round = 0; round < 10; round++) {
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => startPlugin(['deployment/race', '-n', ns, '--scale-down', '--detach', '--new']).done),
+        // -v=6 logs each request: the 409s show the conflict-and-retry path really ran.
+        Array.from({ length: 20 }, () => startPlugin(['deployment/race', '-n', ns, '--scale-down', '--detach', '--new', '-v=6']).done),
       );
+      conflicts += results.reduce((n, r) => n + (r.stderr.match(/^PATCH \S+\/deployments\/race\S* 409 Conflict in \d+ milliseconds$/gm)?.length ?? 0), 0);
       const winners = results.filter((r) => r.code === 0);
       const losers = results.filter((r) => r.code !== 0);
       expect(winners, `round ${round}: ${results.map((r) => r.code).join(',')}`).toHaveLength(1);
@@ -354,6 +357,7 @@ describe('--scale-down: one owner at a time', () => {
       expect(await replicas('deployment', 'race')).toBe(2);
       expect(holdKeys(await annotations('deployment', 'race'))).toEqual([]);
     }
+    expect(conflicts, 'no racer ever met a 409 Conflict: the retry path never ran').toBeGreaterThan(0);
   }, 600_000);
 
   it('a second session on a held workload fails without disturbing the first; reuse never hands out a session-owned copy', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashedValues, explainUnknownArguments, joinKindAndName, wantsVerbose } from '../../src/target/argv.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity, wantsVerbose } from '../../src/target/argv.js';
 import { parseTarget } from '../../src/target/parse.js';
 
 describe('wantsVerbose', () => {
@@ -64,5 +64,21 @@ describe('explainUnknownArguments: yargs refusals said as kubectl says them', ()
 
   it('passes any other message through', () => {
     expect(explainUnknownArguments('Not enough arguments', [])).toBe('Not enough arguments');
+  });
+});
+
+describe('takeVerbosity: kubectl -v levels, taken out before parsing', () => {
+  it('reads every spelling kubectl accepts, and counts bare -v', () => {
+    expect(takeVerbosity(['status', '-v=6'])).toEqual({ level: 6, argv: ['status'] });
+    expect(takeVerbosity(['status', '--v=8'])).toEqual({ level: 8, argv: ['status'] });
+    expect(takeVerbosity(['-v', '6', 'deploy/web'])).toEqual({ level: 6, argv: ['deploy/web'] });
+    expect(takeVerbosity(['--v', '7', 'deploy/web'])).toEqual({ level: 7, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '-v'])).toEqual({ level: 1, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '-vv'])).toEqual({ level: 2, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '--verbose'])).toEqual({ level: 1, argv: ['deploy/web'] });
+  });
+
+  it('leaves -v after -- to the user command', () => {
+    expect(takeVerbosity(['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'])).toEqual({ level: 0, argv: ['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'] });
   });
 });
