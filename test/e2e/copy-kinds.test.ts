@@ -215,15 +215,30 @@ describe('kubectl copy-target: every kind', () => {
     },
   ];
 
+  /**
+   * One copy of each case, made before any test reads it: the per-kind tests and the tests after
+   * them read these runs, never each other's results. Each run keeps when it started and ended.
+   */
+  const runs = new Map<string, { r: Awaited<ReturnType<typeof plugin>>; before: number; after: number; source: any }>();
+  beforeAll(async () => {
+    for (const c of cases) {
+      const source = await c.source(); // read before the copy, as the copy read it
+      const before = Date.now();
+      const r = await plugin(['-n', n, c.target()]);
+      runs.set(c.title, { r, before, after: Date.now(), source });
+      if (r.code === 0) {
+        const podName = podNameFrom(r.stdout);
+        const { pod, job } = await readCopy(n, podName);
+        made.push({ target: c.target(), podName, podUid: pod.metadata.uid, jobName: job.metadata.name });
+      }
+    }
+  });
+
   it.each(cases)('$title', async (c) => {
-    const source = await c.source();
+    const { r, before, after, source } = runs.get(c.title)!;
     // The originals do have what the copy must lose, so these checks can fail.
     expect(probeKeys(source.spec)).toEqual(expect.arrayContaining(['app.livenessProbe', 'app.startupProbe', 'proxy.readinessProbe']));
     for (const key of c.generated ?? []) expect(source.metadata.labels).toHaveProperty([key]);
-
-    const before = Date.now();
-    const r = await plugin(['-n', n, c.target()]);
-    const after = Date.now();
     expect(r.code, r.stderr).toBe(0);
     const podName = podNameFrom(r.stdout);
     if (c.stderr) expect(r.stderr).toMatch(c.stderr);
@@ -232,7 +247,6 @@ describe('kubectl copy-target: every kind', () => {
     const { pod, job } = await readCopy(n, podName);
     const jobName = job.metadata.name;
     expect(jobName).toMatch(/^copy-[a-z0-9-]+-[a-z0-9]{5}$/);
-    made.push({ target: c.target(), podName, podUid: pod.metadata.uid, jobName });
 
     // No probes anywhere: app containers, the plain init container and the native sidecar.
     expect(probeKeys(job.spec.template.spec)).toEqual([]);
