@@ -23,6 +23,8 @@ spec:
   template:
     metadata: {labels: {app: ${name}}}
     spec:
+      # --scale-down waits for the original's pods to be gone: these go at once, not after 30s.
+      terminationGracePeriodSeconds: 0
       containers:
       - name: app
         image: registry.example/app:1

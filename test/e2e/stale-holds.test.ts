@@ -21,7 +21,18 @@ afterAll(async () => {
 });
 
 async function makeDeployment(namespace: string, name: string, replicas: number): Promise<void> {
-  await mustKubectl(['create', 'deployment', name, `--replicas=${replicas}`, '--image=registry.example/app:1', '-n', namespace]);
+  // Pods that go at once when scaled down (--scale-down waits for them).
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
+    },
+  };
+  await mustKubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(deployment));
   await waitFor(`deployment/${name}`, namespace, '{.status.readyReplicas}', String(replicas), '90s');
 }
 
