@@ -242,6 +242,8 @@ describe('kubectl copy-target: every kind', () => {
     expect(r.code, r.stderr).toBe(0);
     const podName = podNameFrom(r.stdout);
     if (c.stderr) expect(r.stderr).toMatch(c.stderr);
+    // Every kind says what it copied and that it runs (a service: the workload behind it).
+    expect(r.stderr).toMatch(new RegExp(`^copy of ${c.kind}/${c.name()} is Running: pod ${podName}$`, 'm'));
     if (c.kind !== 'statefulset') expect(r.stderr).not.toMatch(/^Warning/m);
 
     const { pod, job } = await readCopy(n, podName);

@@ -227,6 +227,19 @@ describe('kubectl copy-target options', () => {
       expect(live.metadata.labels['copy-target.dev/copy']).toBe('true');
       expect(live.metadata.labels['batch.kubernetes.io/job-name']).toMatch(/^copy-web-[a-z0-9]{5}$/);
       if (flags.length === 0) expect(r.stderr).toMatch(new RegExp(`^reusing copy pod ${printed.metadata.name} `, 'm'));
+      else expect(r.stderr).not.toMatch(/reusing/); // --new made a fresh one
     }
+  });
+
+  it('-o yaml prints the copy Pod object as kubectl lays it out', async () => {
+    const r = await plugin(['-n', n, 'deploy/web', '--new', '-o', 'yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    const printed = loadYaml(r.stdout) as any;
+    expect(printed).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: n }, status: { phase: 'Running' } });
+    const live = await getJson(['get', 'pod', printed.metadata.name, '-n', n]);
+    expect(printed.metadata.uid).toBe(live.metadata.uid);
+    expect(printed.spec.containers.map((c: any) => c.name)).toEqual(live.spec.containers.map((c: any) => c.name));
+    expect(r.stdout).toMatch(/^apiVersion: v1\nkind: Pod\nmetadata:\n/); // sorted keys, as kubectl -o yaml
+    expect(r.stdout).not.toContain('managedFields');
   });
 });

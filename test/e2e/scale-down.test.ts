@@ -94,11 +94,15 @@ describe('--scale-down: each scalable kind goes to zero (or suspended) and back 
     expect(await copyJobs('web')).toEqual([]);
     const events = await getJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=web,involvedObject.kind=Deployment']);
     const reasons = events.items.map((e: any) => `${e.reason}: ${e.message}`);
-    expect(reasons.some((m: string) => /^CopyTargetScaledDown: scaled to 0 \(was 3\) by admin@.+ for copy job copy-web-/.test(m))).toBe(true);
-    expect(reasons.some((m: string) => /^CopyTargetRestored: restored to 3 replicas after copy job copy-web-/.test(m))).toBe(true);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CopyTargetScaledDown: scaled to 0 \(was 3\) by admin@.+ for copy job copy-web-/),
+        expect.stringMatching(/^CopyTargetRestored: restored to 3 replicas after copy job copy-web-/),
+      ]),
+    );
   });
 
-  it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC; restored to 2', async () => {
+  it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC of each of its two claim templates; restored to 2', async () => {
     await apply(`
 apiVersion: apps/v1
 kind: StatefulSet
@@ -114,9 +118,11 @@ spec:
       containers:
       - name: db
         image: registry.example/db:1
-        volumeMounts: [{name: data, mountPath: /data}]
+        volumeMounts: [{name: data, mountPath: /data}, {name: logs, mountPath: /logs}]
   volumeClaimTemplates:
   - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+  - metadata: {name: logs}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `);
     await waitFor('statefulset/db', ns, '{.status.readyReplicas}', '2', '90s');
@@ -130,6 +136,8 @@ spec:
     const pod = await getJson(['get', 'pod', r.stdout.trim(), '-n', ns]);
     expect(pod.status.phase).toBe('Running');
     expect(pod.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+    // Every volumeClaimTemplate, not just the first.
+    expect(pod.spec.volumes.find((v: any) => v.name === 'logs')).toEqual({ name: 'logs', persistentVolumeClaim: { claimName: 'logs-db-0' } });
     expect(await replicas('statefulset', 'db')).toBe(0);
     const sts = await getJson(['get', 'pods', '-n', ns, '-l', 'app=db']);
     expect(sts.items.map((p: any) => p.metadata.name)).toEqual([r.stdout.trim()]); // only the copy

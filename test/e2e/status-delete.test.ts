@@ -1,6 +1,7 @@
 // `kubectl copy-target status` byte for byte against fixtures, and `delete` by every kind of name.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadYaml } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshNamespace, kubectl, mustKubectl, plugin } from './harness.js';
 import { HOST, apply, copyJobs, deployment, oneErrorLine, podNameFrom, readCopy, waitDeleted } from './copy-helpers.js';
@@ -104,6 +105,12 @@ describe('kubectl copy-target status and delete', () => {
       expect(JSON.parse(printed)).toEqual({
         activeCopyTargets: [entry('deployment/beta', made.beta!), entry('deployment/alpha', made.alpha!)],
       });
+    });
+
+    it('-o yaml gives the same document as -o json', async () => {
+      const yaml = await status('-n', n, '-o', 'yaml');
+      expect(loadYaml(yaml)).toEqual(JSON.parse(await status('-n', n, '-o', 'json')));
+      expect(yaml).toMatch(/^activeCopyTargets:\n- copyJobName: /);
     });
 
     it('-A lists the copies of every namespace', async () => {
