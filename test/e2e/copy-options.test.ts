@@ -182,6 +182,16 @@ describe('kubectl copy-target options', () => {
     expect(pod.status.phase).toBe('Running');
   });
 
+  it('a pod that takes longer to start than the server keeps a watch open: the wait re-watches and still sees it Running', async () => {
+    // The test cluster ends watches after 10-20s; this pod stays in ContainerCreating for 25s.
+    await apply(n, deployment('late', 0, { containers: [{ name: 'app', image: 'registry.example/late:1' }] }, { app: 'late', 'copy-target.dev/test-start-delay': '25s' }));
+    const r = await plugin(['-n', n, 'deploy/late', '-v=6']);
+    expect(r.code, r.stderr).toBe(0);
+    const podName = podNameFrom(r.stdout);
+    expect(r.stderr).toMatch(/^WATCH \S+\/pods\?labelSelector=batch\.kubernetes\.io%2Fjob-name%3Dcopy-late-\w+\S* ended by the server in \d+ milliseconds$/m);
+    expect((await readCopy(n, podName)).pod.status.phase).toBe('Running');
+  });
+
   it('a crash-looping copy keeps its pod while restartCount climbs, and its Job does not fail', async () => {
     const r = await plugin(['-n', n, 'deploy/crash']);
     expect(r.code, r.stderr).toBe(0);
