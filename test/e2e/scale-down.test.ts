@@ -552,11 +552,12 @@ spec:
     const s = startPlugin(['deployment/dies', '-n', ns, '--scale-down']);
     await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
     const copyPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=dies,copy-target.dev/copy=true'])).items[0].metadata.name;
-    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false']);
+    // A 30s grace period (the pod's own is 0): it stays Terminating for 30s.
+    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false', '--grace-period=30']);
     const r = await s.done;
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
-    // It ended when the pod began terminating, not 30s later (the default grace period) when it was gone.
+    // It ended when the pod began terminating, not 30s later when it was gone.
     expect((await getJson(['get', 'pod', copyPod, '-n', ns])).metadata.deletionTimestamp).toBeDefined();
     expect(await replicas('deployment', 'dies')).toBe(2);
     expect(await copyJobs('dies')).toEqual([]);
