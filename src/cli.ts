@@ -23,6 +23,19 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file to use' })
     .option('context', { type: 'string', describe: 'The name of the kubeconfig context to use' })
     .option('namespace', { alias: 'n', type: 'string', describe: 'The namespace scope for this request' })
+    .option('cluster', { type: 'string', describe: 'The name of the kubeconfig cluster to use' })
+    .option('user', { type: 'string', describe: 'The name of the kubeconfig user to use' })
+    .option('server', { alias: 's', type: 'string', describe: 'The address and port of the Kubernetes API server' })
+    .option('token', { type: 'string', describe: 'Bearer token for authentication to the API server' })
+    .option('as', { type: 'string', describe: 'Username to impersonate for the operation' })
+    .option('as-group', { type: 'string', describe: 'Group to impersonate for the operation (repeatable)' })
+    .option('as-uid', { type: 'string', describe: 'UID to impersonate for the operation' })
+    .option('certificate-authority', { type: 'string', describe: 'Path to a cert file for the certificate authority' })
+    .option('client-certificate', { type: 'string', describe: 'Path to a client certificate file for TLS' })
+    .option('client-key', { type: 'string', describe: 'Path to a client key file for TLS' })
+    .option('insecure-skip-tls-verify', { type: 'boolean', describe: "If true, the server's certificate will not be checked for validity" })
+    .option('tls-server-name', { type: 'string', describe: 'Server name to use for server certificate validation' })
+    .option('request-timeout', { type: 'string', describe: 'How long to wait for a single server request (0: no timeout; 1s, 2m)' })
     // Taken out of argv before parsing (takeVerbosity); declared here for --help only.
     .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request' });
 }

@@ -83,7 +83,7 @@ export class Cluster {
     readonly connection: Connection,
     options: { requestTimeoutMs?: number } = {},
   ) {
-    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs);
+    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */
@@ -116,10 +116,10 @@ export class Cluster {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'SelfSubjectReview',
       });
-      return review.status?.userInfo?.username ?? this.connection.userName;
+      return review.status?.userInfo?.username ?? this.connection.impersonate?.user ?? this.connection.userName;
     } catch (err) {
       // The server answered but would not say (old server, rare RBAC): use the kubeconfig's user name.
-      if (statusCode(err) !== undefined) return this.connection.userName;
+      if (statusCode(err) !== undefined) return this.connection.impersonate?.user ?? this.connection.userName;
       throw toCliError(err, this.connection.server, 'ask the server who you are');
     }
   }

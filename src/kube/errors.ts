@@ -23,6 +23,8 @@ export function toCliError(err: unknown, server: string, doing: string): CliErro
     const hint = err.code === 403 ? ' (ask your cluster admin for that permission, or use another --context)' : '';
     return new CliError(`${doing}: ${message}${hint}`);
   }
+  const distrust = tlsDistrust(err);
+  if (distrust) return new CliError(`cannot trust the Kubernetes API server at ${server}: ${distrust}`);
   const reason = transportReason(err);
   if (reason) {
     return new UnreachableError(
@@ -52,7 +54,26 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** TLS refusals: the server answered, but is not the one the kubeconfig (or the flags) trust. */
+const TLS_DISTRUST: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is not signed by a certificate authority you trust',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate is not signed by a certificate authority you trust',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate is not signed by a certificate authority you trust',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate is not signed by a certificate authority you trust',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not valid yet (is your clock right?)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name that address',
+};
+
+function tlsDistrust(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !(code in TLS_DISTRUST)) return undefined;
+  const what = TLS_DISTRUST[code]!;
+  const fix = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'check --server, or name the one it has with --tls-server-name' : 'check certificate-authority in your kubeconfig, or pass --certificate-authority';
+  return `${what} (${code}); ${fix}`;
+}
 
 function transportReason(err: unknown): string | undefined {
   const e = err as { code?: unknown; errno?: unknown; type?: unknown; cause?: { code?: unknown } };

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { messageOf } from '../errors.js';
+import type { Impersonation } from './config.js';
 import { startRequestLog } from './request-log.js';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
@@ -39,6 +40,7 @@ export class RestClient {
   constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+    private readonly impersonate?: Impersonation,
   ) {
     this.server = new URL(kubeConfig.getCurrentCluster()!.server);
   }
@@ -58,7 +60,10 @@ export class RestClient {
         rejectUnauthorized: opts.rejectUnauthorized,
       });
     }
-    const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
+    const headers: Record<string, string | string[]> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
+    if (this.impersonate?.user) headers['Impersonate-User'] = this.impersonate.user;
+    if (this.impersonate?.groups.length) headers['Impersonate-Group'] = this.impersonate.groups;
+    if (this.impersonate?.uid) headers['Impersonate-Uid'] = this.impersonate.uid;
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
     return { url, secure, options: { method, headers, agent: secure ? this.agent : undefined, auth: opts.auth } };
   }
@@ -88,7 +93,9 @@ export class RestClient {
         reject(err);
       });
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
-      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      if (Number.isFinite(this.timeoutMs)) {
+        req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      }
       req.end(payload);
     });
   }

@@ -10,9 +10,12 @@ export const VALUE_FLAGS = new Set([
   '-n', '--namespace', '--context', '--kubeconfig', '-o', '--output', '-c', '--container', '--ttl',
   '--pod-running-timeout', '--dry-run', '--duration', '--lease-duration', '--set-image',
   '--exclude-container', '--exclude-init-container',
+  // kubectl's connection flags
+  '--cluster', '--user', '-s', '--server', '--token', '--as', '--as-group', '--as-uid', '--certificate-authority',
+  '--client-certificate', '--client-key', '--tls-server-name', '--request-timeout',
 ]);
 
-const LONG_NAME: Record<string, string> = { '-n': '--namespace', '-o': '--output', '-c': '--container' };
+const LONG_NAME: Record<string, string> = { '-n': '--namespace', '-o': '--output', '-c': '--container', '-s': '--server' };
 /** `--dry-run` alone is allowed, as in kubectl, so it never takes the next word on its own. */
 const OPTIONAL_VALUE = new Set(['--dry-run']);
 
