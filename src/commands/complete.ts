@@ -27,7 +27,7 @@ export async function run(words: string[]): Promise<void> {
 async function lookUp(need: Exclude<CompletionNeed, { type: 'static' }>, flags: Parameters<typeof loadConnection>[0]): Promise<Candidate[]> {
   const connection = loadConnection(flags);
   if (need.type === 'contexts') {
-    return connection.kubeConfig.contexts.map((c) => need.prefix + c.name).filter((v) => v.startsWith(need.prefix + need.partial)).map((value) => ({ value }));
+    return connection.contextNames.map((name) => need.prefix + name).filter((v) => v.startsWith(need.prefix + need.partial)).map((value) => ({ value }));
   }
   const cluster = new Cluster(connection, { requestTimeoutMs: DEADLINE_MS });
   let timer: NodeJS.Timeout | undefined;

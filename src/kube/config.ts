@@ -48,6 +48,8 @@ export interface Connection {
   impersonate?: Impersonation;
   /** --request-timeout; undefined: the client's default. */
   requestTimeoutMs?: number;
+  /** Every context the merged kubeconfig defines (kubeConfig itself holds only the one in use). */
+  contextNames: string[];
 }
 
 /**
@@ -101,6 +103,7 @@ export function loadConnection(flags: ConnectionFlags): Connection {
     userName: user.name,
     impersonate,
     requestTimeoutMs: flags.requestTimeout === undefined ? undefined : parseRequestTimeout(flags.requestTimeout),
+    contextNames: merged.contexts.map((c) => c.name),
   };
 }
 
