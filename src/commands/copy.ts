@@ -33,6 +33,8 @@ export interface CopyFlags extends GlobalFlags {
   command: string[];
   container?: string;
   keepProbes: boolean;
+  keepLabels: boolean;
+  keepSchedulingRules: boolean;
   excludeContainer: string[];
   excludeInitContainer: string[];
   setImage: string[];
@@ -77,6 +79,8 @@ export function complete(flags: CopyFlags): CopyRequest {
     setImages: parseSetImages(flags.setImage),
     ttlSeconds: parseDurationSeconds('ttl', flags.ttl),
     scaleDown: flags.scaleDown,
+    keepLabels: flags.keepLabels,
+    keepSchedulingRules: flags.keepSchedulingRules,
   };
   if (container !== undefined) options.container = container;
   if (flags.command.length > 0) options.command = { container, args: flags.command };
