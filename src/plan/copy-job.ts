@@ -184,7 +184,7 @@ function dropSchedulingRules(
   const repelled = dropped.some((d) => d.repels && selectorMatches(d.repels, copyLabels));
   if (repelled && !options.scaleDown) {
     warnings.push(
-      `the running pods of ${targetRef} carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false or --scale-down lifts that`,
+      `the running pods of ${targetRef} carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false lifts that, and so does --scale-down once they have terminated`,
     );
   }
   return warnings;

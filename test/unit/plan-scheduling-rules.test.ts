@@ -158,7 +158,7 @@ describe('buildCopyJob: scheduling rules and labels', () => {
     expect(warnings).toEqual([
       'left out scheduling rules that spread the pods of deployment/web, since the copy is not one of them (--keep-scheduling-rules keeps them): ' +
         `required pod anti-affinity on ${hostname}, preferred pod anti-affinity on ${zone}, topology spread (DoNotSchedule) on ${zone}, topology spread (ScheduleAnyway) on ${hostname}`,
-      'the running pods of deployment/web carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false or --scale-down lifts that',
+      'the running pods of deployment/web carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false lifts that, and so does --scale-down once they have terminated',
     ]);
   });
 
