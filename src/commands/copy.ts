@@ -137,6 +137,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.step(resolved.via);
+  for (const note of resolved.notes ?? []) progress.step(note);
   const owner = { user, host: hostname() };
   // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
