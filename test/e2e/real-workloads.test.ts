@@ -2,7 +2,8 @@
 // Services that route by label, and pods a mutating webhook already changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
-import { apply, COPY_POD_LABEL, deployment, podNameFrom, readCopy, waitDeleted } from './copy-helpers.js';
+import { allContainers, apply, COPY_POD_LABEL, deployment, podNameFrom, readCopy, waitDeleted } from './copy-helpers.js';
+import { ISTIO_STATUS, startInjector, type Injector } from './injector.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
@@ -146,5 +147,68 @@ describe('traffic: --keep-labels', () => {
     const foreign = Object.keys(pod.metadata.labels).filter((k) => !k.startsWith('copy-target.dev/') && !k.startsWith('batch.kubernetes.io/') && k !== 'job-name' && k !== 'controller-uid');
     expect(foreign).toEqual([]);
     expect((await readCopy(n, shownPod)).pod.metadata.labels).toMatchObject({ app: 'api', tier: 'back' });
+  });
+});
+
+describe('pods a webhook already changed: a sidecar injector (a real mutating webhook) in the namespace', () => {
+  let ns: Awaited<ReturnType<typeof freshNamespace>>;
+  let n: string;
+  let injector: Injector | undefined;
+  const app = { name: 'app', image: 'registry.example/web:1' };
+
+  beforeAll(async () => {
+    ns = await freshNamespace('rw-inject');
+    n = ns.name;
+    injector = await startInjector(n);
+    await apply(n, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo', labels: { app: 'solo' } }, spec: { containers: [app] } }, deployment('web', 1, { containers: [app] }));
+    await mustKubectl(['wait', '--for=condition=Ready', 'pod/solo', '-n', n, '--timeout=60s']);
+    await mustKubectl(['rollout', 'status', 'deployment/web', '-n', n, '--timeout=60s']);
+  });
+  afterAll(async () => {
+    await injector?.stop();
+    await ns?.remove();
+  });
+
+  const names = (containers: any[] | undefined) => (containers ?? []).map((c) => c.name);
+  const injection = (pod: any): string | undefined => pod.spec.containers.find((c: any) => c.name === 'istio-proxy')?.env?.find((e: any) => e.name === 'INJECTION')?.value;
+
+  /** The original as the webhook left it, the copy's Job template, and the copy pod. */
+  async function copyOf(target: string) {
+    const original = await getJson(['get', target, '-n', n]);
+    // The webhook did change it: that is what the copy must not inherit.
+    expect(names(original.spec.containers)).toEqual(['app', 'istio-proxy']);
+    expect(original.metadata.annotations[ISTIO_STATUS]).toBeDefined();
+    const r = await plugin(['-n', n, target]);
+    expect(r.code, r.stderr).toBe(0);
+    const { pod, job } = await readCopy(n, podNameFrom(r.stdout));
+    return { original, template: job.spec.template, pod, stderr: r.stderr };
+  }
+
+  it('a bare pod: the Job leaves out what the annotation lists, and the copy pod gets one proxy of its own from the webhook', async () => {
+    const { original, template, pod, stderr } = await copyOf('pod/solo');
+    expect(names(template.spec.containers)).toEqual(['app']);
+    expect(template.spec.initContainers).toBeUndefined();
+    expect((template.spec.volumes ?? []).map((v: any) => v.name)).not.toContain('istio-envoy');
+    expect(template.metadata.annotations[ISTIO_STATUS]).toBeUndefined();
+    // Injected afresh: one proxy, one init container, and not the original's proxy.
+    expect(names(pod.spec.containers)).toEqual(['app', 'istio-proxy']);
+    expect(names(pod.spec.initContainers)).toEqual(['istio-init']);
+    expect(injection(pod)).not.toBe(injection(original));
+    expect(pod.status.phase).toBe('Running');
+    expect(stderr).toContain(
+      'pod/solo has no controller; leaving out what a sidecar injector added, so the cluster injects it afresh: sidecar.istio.io/status: containers istio-proxy; init containers istio-init; volumes istio-envoy',
+    );
+  });
+
+  it("a pod of a ReplicaSet: copied from the ReplicaSet's template (said on stderr), so the webhook injects the copy once", async () => {
+    const podName = (await getJson(['get', 'pods', '-n', n, '-l', 'app=web'])).items[0].metadata.name;
+    const rsName = (await getJson(['get', 'replicasets', '-n', n, '-l', 'app=web'])).items[0].metadata.name;
+    const { original, template, pod, stderr } = await copyOf(`pod/${podName}`);
+    expect(names(allContainers(template.spec))).toEqual(['app']);
+    expect(template.metadata.annotations[ISTIO_STATUS]).toBeUndefined();
+    expect(names(pod.spec.containers)).toEqual(['app', 'istio-proxy']);
+    expect(names(pod.spec.initContainers)).toEqual(['istio-init']);
+    expect(injection(pod)).not.toBe(injection(original));
+    expect(stderr).toContain(`pod/${podName} belongs to replicaset/${rsName}: copying its pod template, not the live pod (which admission webhooks may have changed)`);
   });
 });
