@@ -137,7 +137,6 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.step(resolved.via);
-  for (const note of resolved.notes ?? []) progress.step(note);
   const owner = { user, host: hostname() };
   // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
@@ -165,6 +164,8 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     if (scaleTarget.note) progress.step(scaleTarget.note);
     await checkScaleDownPolicy(cluster, scaleTarget);
   }
+  // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
+  for (const note of resolved.notes ?? []) progress.step(note);
 
   if (req.dryRun !== 'none') {
     if (!scaleTarget) for (const warning of plan.warnings) warn(warning);

@@ -212,3 +212,39 @@ describe('pods a webhook already changed: a sidecar injector (a real mutating we
     expect(stderr).toContain(`pod/${podName} belongs to replicaset/${rsName}: copying its pod template, not the live pod (which admission webhooks may have changed)`);
   });
 });
+
+describe('a pod of a StatefulSet', () => {
+  let ns: Awaited<ReturnType<typeof freshNamespace>>;
+  let n: string;
+
+  beforeAll(async () => {
+    ns = await freshNamespace('rw-sts');
+    n = ns.name;
+    await apply(n, {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 2,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [{ name: 'db', image: 'registry.example/db:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } }],
+      },
+    });
+    await mustKubectl(['wait', '--for=jsonpath={.status.readyReplicas}=2', 'statefulset/db', '-n', n, '--timeout=90s']);
+  });
+  afterAll(async () => ns?.remove());
+
+  it("is copied from the StatefulSet's template and still mounts that pod's own PVC (not ordinal 0's, not an emptyDir)", async () => {
+    const r = await plugin(['-n', n, 'pod/db-1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('pod/db-1 belongs to statefulset/db: copying its pod template');
+    expect(r.stderr).not.toMatch(/^Warning/m);
+    const { job } = await readCopy(n, podNameFrom(r.stdout));
+    expect(job.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-1' } }]);
+  });
+});
