@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
-import { isNotFound, statusCode, toCliError } from './errors.js';
+import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './errors.js';
 import { RestClient, type ContentType } from './rest.js';
 import type { V1Job, V1Pod } from './types.js';
 
@@ -48,6 +48,9 @@ export function kindOf(apiVersion: string, kind: string): ResourceKind | undefin
   return (Object.keys(RESOURCES) as ResourceKind[]).find((k) => RESOURCES[k].apiVersion === apiVersion && RESOURCES[k].kind === kind);
 }
 
+/** Pause before re-watching after the API server could not be reached. */
+const WATCH_RETRY_MS = 1000;
+
 /** Recorded as the field manager of every write, so managed fields tell who wrote what. */
 const FIELD_MANAGER = 'kubectl-copy-target';
 
@@ -80,7 +83,7 @@ export class Cluster {
     readonly connection: Connection,
     options: { requestTimeoutMs?: number } = {},
   ) {
-    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs);
+    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */
@@ -97,6 +100,11 @@ export class Cluster {
     return this.rest.request<T>(method, path, body, contentType);
   }
 
+  /** The API server's clock (see RestClient.serverNow): every lease and expiry is on it. */
+  now(): Date {
+    return this.rest.serverNow();
+  }
+
   serverVersion(): Promise<{ gitVersion: string; platform: string }> {
     return this.call('get server version', () => this.rest.request('GET', '/version'));
   }
@@ -108,10 +116,10 @@ export class Cluster {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'SelfSubjectReview',
       });
-      return review.status?.userInfo?.username ?? this.connection.userName;
+      return review.status?.userInfo?.username ?? this.connection.impersonate?.user ?? this.connection.userName;
     } catch (err) {
       // The server answered but would not say (old server, rare RBAC): use the kubeconfig's user name.
-      if (statusCode(err) !== undefined) return this.connection.userName;
+      if (statusCode(err) !== undefined) return this.connection.impersonate?.user ?? this.connection.userName;
       throw toCliError(err, this.connection.server, 'ask the server who you are');
     }
   }
@@ -188,7 +196,7 @@ export class Cluster {
   }
 
   /** Pods and the list's resourceVersion, to watch from exactly that point on. */
-  listPodsForWatch(namespace: string, labelSelector: string): Promise<{ items: V1Pod[]; resourceVersion: string }> {
+  listPodsForWatch(namespace: string, labelSelector: string | undefined): Promise<{ items: V1Pod[]; resourceVersion: string }> {
     const path = resourcePath('pod', namespace) + query({ labelSelector });
     return this.call(`list pods in namespace ${namespace}`, async () => {
       const list = await this.rest.request('GET', path);
@@ -206,12 +214,24 @@ export class Cluster {
     return this.call(`create job ${job.metadata?.name} in namespace ${ns}`, () => this.rest.request('POST', path, job));
   }
 
-  /** Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does). */
-  async deleteJob(namespace: string, name: string): Promise<void> {
+  /**
+   * Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does).
+   * With `ifResourceVersion`, only the Job as it was judged: false when it changed since (a
+   * renewal landed), so the caller decides again instead of deleting a live copy.
+   */
+  async deleteJob(namespace: string, name: string, ifResourceVersion?: string): Promise<boolean> {
+    const options = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+      ...(ifResourceVersion === undefined ? {} : { preconditions: { resourceVersion: ifResourceVersion } }),
+    };
     try {
-      await this.rest.request('DELETE', resourcePath('job', namespace, name) + query({ propagationPolicy: 'Background' }));
+      await this.rest.request('DELETE', resourcePath('job', namespace, name), options);
+      return true;
     } catch (err) {
-      if (isNotFound(err)) return; // already gone: the goal is reached
+      if (isNotFound(err)) return true; // already gone: the goal is reached
+      if (ifResourceVersion !== undefined && isConflict(err)) return false;
       throw toCliError(err, this.connection.server, `delete job ${name} in namespace ${namespace}`);
     }
   }
@@ -257,7 +277,16 @@ export class Cluster {
     let generation = 0;
     let current: (() => void) | undefined;
     let stopped = false;
+    let retryTimer: NodeJS.Timeout | undefined;
     const stopCurrent = () => current?.();
+    // An API server that went away (a restart, a dropped VPN) is waited for, not given up on:
+    // the caller's own timeout, if it has one, bounds the wait.
+    const resyncAndStart = () =>
+      resync().then(start, (err: unknown) => {
+        if (stopped) return;
+        if (!isUnreachable(err)) return onFailure(err);
+        retryTimer = setTimeout(resyncAndStart, WATCH_RETRY_MS);
+      });
     const start = (resourceVersion: string | undefined) => {
       if (stopped) return;
       const mine = ++generation;
@@ -265,7 +294,7 @@ export class Cluster {
         if (mine !== generation || stopped) return;
         generation++;
         stopCurrent();
-        resync().then(start, onFailure);
+        resyncAndStart();
       };
       current = this.watch(
         path,
@@ -277,7 +306,7 @@ export class Cluster {
         },
         (err) => {
           if (mine !== generation || stopped) return;
-          if (!err) restart(); // the server ended the watch: carry on
+          if (!err || isUnreachable(err)) restart(); // the server ended the watch, or went away: carry on
           else if ((err as Error).name !== 'AbortError') onFailure(err);
         },
       );
@@ -285,6 +314,7 @@ export class Cluster {
     start(params.resourceVersion);
     return () => {
       stopped = true;
+      clearTimeout(retryTimer);
       stopCurrent();
     };
   }

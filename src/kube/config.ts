@@ -1,15 +1,38 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 // The config module alone: the package index also loads exec, attach, port-forward, cp, metrics...
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { CliError, messageOf } from '../errors.js';
+import type { Cluster as KubeCluster, User as KubeUser } from '@kubernetes/client-node/dist/config_types.js';
+import { CliError, messageOf, UsageError } from '../errors.js';
 
-/** The connection flags kubectl users expect on every command. */
+/** The connection flags kubectl users expect on every command, with kubectl's meaning. */
 export interface ConnectionFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  as?: string;
+  /** Repeatable: one string, or several. */
+  asGroup?: string | string[];
+  asUid?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  /** kubectl's --request-timeout: "0" (none), a number of seconds, or a duration (1ms, 5s, 1m). */
+  requestTimeout?: string;
+}
+
+/** --as, --as-group, --as-uid: who the server acts as (and who is recorded as the copy's user). */
+export interface Impersonation {
+  user?: string;
+  groups: string[];
+  uid?: string;
 }
 
 export interface Connection {
@@ -22,6 +45,9 @@ export interface Connection {
   server: string;
   /** The kubeconfig user entry name of the current context. */
   userName: string;
+  impersonate?: Impersonation;
+  /** --request-timeout; undefined: the client's default. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -29,13 +55,74 @@ export interface Connection {
  * (first file to define a name or current-context wins, missing files skipped), else ~/.kube/config.
  */
 export function loadConnection(flags: ConnectionFlags): Connection {
-  const files = kubeconfigFiles(flags.kubeconfig);
+  const merged = loadMerged(flags);
+  // kubectl works from flags alone (--server, --token) when no kubeconfig names a context.
+  const contextName = flags.context ?? (merged.currentContext || (flags.server ? FLAGS_ONLY : ''));
+  if (!contextName) {
+    throw new CliError(`no current context in kubeconfig; pass --context or run "kubectl config use-context"`);
+  }
+  const context = merged.contexts.find((c) => c.name === contextName) ?? (contextName === FLAGS_ONLY ? { name: FLAGS_ONLY, cluster: FLAGS_ONLY, user: FLAGS_ONLY } : undefined);
+  if (!context) {
+    throw new CliError(`context "${contextName}" does not exist in kubeconfig; list them with "kubectl config get-contexts"`);
+  }
+  const clusterName = flags.cluster ?? context.cluster;
+  const baseCluster = merged.clusters.find((c) => c.name === clusterName);
+  if (!baseCluster && !flags.server) {
+    throw new CliError(
+      flags.cluster
+        ? `cluster "${flags.cluster}" (--cluster) is not in kubeconfig`
+        : `context "${contextName}" names cluster "${context.cluster}", which is not in kubeconfig`,
+    );
+  }
+  const userName = flags.user ?? context.user;
+  const baseUser = merged.users.find((u) => u.name === userName);
+  if (!baseUser && flags.user) throw new CliError(`user "${flags.user}" (--user) is not in kubeconfig`);
+  const cluster = withClusterFlags({ name: clusterName, server: '', skipTLSVerify: false, ...baseCluster }, flags);
+  const user = withUserFlags({ name: userName, ...baseUser }, flags);
+  const namespace = flags.namespace ?? (context.namespace || 'default');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [cluster],
+    users: [user],
+    contexts: [{ name: contextName, cluster: cluster.name, user: user.name, namespace }],
+    currentContext: contextName,
+  });
+  const groups = flags.asGroup === undefined ? [] : [flags.asGroup].flat();
+  const impersonate = flags.as !== undefined || groups.length > 0 || flags.asUid !== undefined ? { user: flags.as, groups, uid: flags.asUid } : undefined;
+  if (impersonate && !impersonate.user && (impersonate.groups.length > 0 || impersonate.uid)) {
+    throw new CliError('--as-group and --as-uid need --as (the user to impersonate), as in kubectl');
+  }
+  return {
+    kubeConfig,
+    contextName,
+    namespace,
+    namespaceExplicit: flags.namespace !== undefined,
+    server: cluster.server,
+    userName: user.name,
+    impersonate,
+    requestTimeoutMs: flags.requestTimeout === undefined ? undefined : parseRequestTimeout(flags.requestTimeout),
+  };
+}
+
+/** The name of the context, cluster and user made from flags when no kubeconfig names any. */
+const FLAGS_ONLY = 'flags';
+
+/** Every kubeconfig file merged as kubectl merges them; none at all is fine when --server is given. */
+function loadMerged(flags: ConnectionFlags): KubeConfig {
   const merged = new KubeConfig();
   merged.clusters = [];
   merged.users = [];
   merged.contexts = [];
   merged.currentContext = '';
+  let files: string[];
+  try {
+    files = kubeconfigFiles(flags.kubeconfig);
+  } catch (err) {
+    if (flags.server && flags.kubeconfig === undefined) return merged;
+    throw err;
+  }
   for (const file of files) {
+    if (statSync(file).size === 0) continue; // an empty kubeconfig (e.g. /dev/null) holds nothing, as for kubectl
     const one = new KubeConfig();
     try {
       one.loadFromFile(file);
@@ -44,30 +131,54 @@ export function loadConnection(flags: ConnectionFlags): Connection {
     }
     mergeFirstWins(merged, one);
   }
-  const contextName = flags.context ?? merged.currentContext;
-  if (!contextName) {
-    throw new CliError(
-      `no current context in kubeconfig (${files.join(delimiter) || 'none found'}); pass --context or run "kubectl config use-context"`,
-    );
+  return merged;
+}
+
+/** --server, --certificate-authority, --insecure-skip-tls-verify, --tls-server-name win over the kubeconfig. */
+function withClusterFlags(cluster: KubeCluster, flags: ConnectionFlags): KubeCluster {
+  const out: { -readonly [K in keyof KubeCluster]: KubeCluster[K] } = { ...cluster };
+  if (flags.server) out.server = flags.server;
+  if (flags.certificateAuthority) {
+    out.caFile = flags.certificateAuthority;
+    delete out.caData;
   }
-  const context = merged.contexts.find((c) => c.name === contextName);
-  if (!context) {
-    throw new CliError(`context "${contextName}" does not exist in kubeconfig; list them with "kubectl config get-contexts"`);
+  if (flags.insecureSkipTlsVerify) {
+    out.skipTLSVerify = true;
+    delete out.caFile; // kubectl refuses both at once; skipping verification means no CA
+    delete out.caData;
   }
-  merged.currentContext = contextName;
-  const cluster = merged.getCurrentCluster();
-  if (!cluster) {
-    throw new CliError(`context "${contextName}" names cluster "${context.cluster}", which is not in kubeconfig`);
+  if (flags.tlsServerName) out.tlsServerName = flags.tlsServerName;
+  if (!out.server) throw new CliError(`cluster "${out.name}" has no server; pass --server or fix the kubeconfig`);
+  return out;
+}
+
+/** --token, --client-certificate, --client-key win over the kubeconfig's credentials for the user. */
+function withUserFlags(user: KubeUser, flags: ConnectionFlags): KubeUser {
+  const out: { -readonly [K in keyof KubeUser]: KubeUser[K] } = { ...user };
+  if (flags.token) {
+    out.token = flags.token;
+    // A given token is the credential: no exec plugin or auth provider is run instead of it.
+    delete out.exec;
+    delete out.authProvider;
   }
-  const user = merged.getCurrentUser();
-  return {
-    kubeConfig: merged,
-    contextName,
-    namespace: flags.namespace ?? (context.namespace || 'default'),
-    namespaceExplicit: flags.namespace !== undefined,
-    server: cluster.server,
-    userName: user?.name ?? context.user,
-  };
+  if (flags.clientCertificate) {
+    out.certFile = flags.clientCertificate;
+    delete out.certData;
+  }
+  if (flags.clientKey) {
+    out.keyFile = flags.clientKey;
+    delete out.keyData;
+  }
+  return out;
+}
+
+/** kubectl's --request-timeout: 0 means none (Infinity); a bare number is seconds; else a Go-style duration. */
+export function parseRequestTimeout(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new UsageError(`invalid --request-timeout "${value}"; expected a duration such as 1ms, 5s or 1m (0: no timeout)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  const ms = Number(match[1]) * unit;
+  return ms === 0 ? Infinity : ms;
 }
 
 function kubeconfigFiles(explicit: string | undefined): string[] {

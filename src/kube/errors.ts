@@ -1,4 +1,4 @@
-import { CliError, messageOf } from '../errors.js';
+import { CliError, messageOf, UnreachableError } from '../errors.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
@@ -23,13 +23,20 @@ export function toCliError(err: unknown, server: string, doing: string): CliErro
     const hint = err.code === 403 ? ' (ask your cluster admin for that permission, or use another --context)' : '';
     return new CliError(`${doing}: ${message}${hint}`);
   }
+  const distrust = tlsDistrust(err);
+  if (distrust) return new CliError(`cannot trust the Kubernetes API server at ${server}: ${distrust}`);
   const reason = transportReason(err);
   if (reason) {
-    return new CliError(
+    return new UnreachableError(
       `cannot reach the Kubernetes API server at ${server} (${reason}); check that the cluster is up and your --context/--kubeconfig`,
     );
   }
   return new CliError(`${doing}: ${oneLine(err)}`);
+}
+
+/** True when the API server was not reached at all (a raw transport error, or one already turned into a CliError). */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof UnreachableError || (!(err instanceof CliError) && transportReason(err) !== undefined);
 }
 
 function statusMessage(body: unknown): string | undefined {
@@ -47,7 +54,26 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** TLS refusals: the server answered, but is not the one the kubeconfig (or the flags) trust. */
+const TLS_DISTRUST: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is not signed by a certificate authority you trust',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate is not signed by a certificate authority you trust',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate is not signed by a certificate authority you trust',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate is not signed by a certificate authority you trust',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not valid yet (is your clock right?)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name that address',
+};
+
+function tlsDistrust(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !(code in TLS_DISTRUST)) return undefined;
+  const what = TLS_DISTRUST[code]!;
+  const fix = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'check --server, or name the one it has with --tls-server-name' : 'check certificate-authority in your kubeconfig, or pass --certificate-authority';
+  return `${what} (${code}); ${fix}`;
+}
 
 function transportReason(err: unknown): string | undefined {
   const e = err as { code?: unknown; errno?: unknown; type?: unknown; cause?: { code?: unknown } };

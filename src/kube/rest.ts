@@ -2,6 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { messageOf } from '../errors.js';
+import type { Impersonation } from './config.js';
+import { startRequestLog } from './request-log.js';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
 export class ApiError extends Error {
@@ -27,10 +30,17 @@ export type ContentType = 'application/json' | 'application/merge-patch+json' | 
 export class RestClient {
   private agent: https.Agent | undefined;
   private readonly server: URL;
+  /**
+   * How far the API server's clock is ahead of ours, from the latest response's `Date` header:
+   * the server's time at the moment we received it is at least that date (it has whole seconds),
+   * so this errs on the side of a server clock that is slightly behind.
+   */
+  private serverOffsetMs: number | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+    private readonly impersonate?: Impersonation,
   ) {
     this.server = new URL(kubeConfig.getCurrentCluster()!.server);
   }
@@ -50,7 +60,10 @@ export class RestClient {
         rejectUnauthorized: opts.rejectUnauthorized,
       });
     }
-    const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
+    const headers: Record<string, string | string[]> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
+    if (this.impersonate?.user) headers['Impersonate-User'] = this.impersonate.user;
+    if (this.impersonate?.groups.length) headers['Impersonate-Group'] = this.impersonate.groups;
+    if (this.impersonate?.uid) headers['Impersonate-Uid'] = this.impersonate.uid;
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
     return { url, secure, options: { method, headers, agent: secure ? this.agent : undefined, auth: opts.auth } };
   }
@@ -58,18 +71,31 @@ export class RestClient {
   async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json'): Promise<T> {
     const { url, options, secure } = await this.prepare(method, path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (payload !== undefined) (options.headers as Record<string, string>)['Content-Type'] = contentType;
+    if (payload !== undefined) {
+      const headers = options.headers as Record<string, string>;
+      headers['Content-Type'] = contentType;
+      // Node sends a DELETE body with neither length nor chunking unless told: the server would ignore it.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const logged = startRequestLog(method, url);
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
+        this.observeServerDate(res);
         readBody(res).then((parsed) => {
           const status = res.statusCode ?? 0;
+          logged(`${status} ${res.statusMessage ?? ''}`.trim());
           if (status >= 200 && status < 300) resolve(parsed as T);
           else reject(new ApiError(status, parsed));
         }, reject);
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        logged(`failed (${messageOf(err)})`);
+        reject(err);
+      });
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
-      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      if (Number.isFinite(this.timeoutMs)) {
+        req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      }
       req.end(payload);
     });
   }
@@ -90,8 +116,15 @@ export class RestClient {
     };
     this.prepare('GET', path).then(({ url, options, secure }) => {
       if (finished) return;
+      const logged = startRequestLog('WATCH', url);
+      const watchDone = onDone;
+      onDone = (err) => {
+        logged(err ? `ended (${messageOf(err)})` : 'ended by the server');
+        watchDone(err);
+      };
       req = (secure ? https : http).request(url, options, (res) => {
         const status = res.statusCode ?? 0;
+        startRequestLog('WATCH', url)(`${status} ${res.statusMessage ?? ''} (open)`.trim());
         if (status !== 200) {
           readBody(res).then((parsed) => finish(new ApiError(status, parsed)), finish);
           return;
@@ -120,6 +153,19 @@ export class RestClient {
       finish(Object.assign(new Error('watch stopped'), { name: 'AbortError' }));
       req?.destroy();
     };
+  }
+
+  private observeServerDate(res: http.IncomingMessage): void {
+    const date = Date.parse(res.headers.date ?? '');
+    if (!Number.isNaN(date)) this.serverOffsetMs = date - Date.now();
+  }
+
+  /**
+   * The API server's current time (our clock until the first response). Leases are written and
+   * judged on it, so two laptops whose clocks disagree still agree on whether a lease expired.
+   */
+  serverNow(): Date {
+    return new Date(Date.now() + (this.serverOffsetMs ?? 0));
   }
 
   /** Ends keep-alive sockets so the process can exit promptly. */
