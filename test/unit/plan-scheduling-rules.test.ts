@@ -146,6 +146,7 @@ describe('buildCopyJob: scheduling rules and labels', () => {
     options: { ...options, ...opts },
     owner: { user: 'alice', host: 'laptop' },
     now: new Date('2025-03-01T10:00:00.000Z'),
+    readyBy: new Date('2025-03-01T10:05:10.000Z'),
     suffix: 'k2x9q',
     signature: 'abcdef0123456789',
   });
