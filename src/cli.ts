@@ -97,6 +97,16 @@ export async function main(argv: string[]): Promise<number> {
             .positional('target', { type: 'string', describe: 'pod|deployment|statefulset|replicaset|rollout|job|cronjob|service / NAME' })
             .option('container', { alias: 'c', type: 'string', describe: 'Container whose command is replaced by the one after --' })
             .option('keep-probes', { type: 'boolean', default: false, describe: 'Keep liveness, readiness and startup probes' })
+            .option('keep-labels', {
+              type: 'boolean',
+              default: true,
+              describe: "Keep the original's labels on the copy (Services route traffic to it); --keep-labels=false gives it only the plugin's own",
+            })
+            .option('keep-scheduling-rules', {
+              type: 'boolean',
+              default: false,
+              describe: "Keep pod anti-affinity and topology spread rules that select the original's own pods",
+            })
             .option('exclude-container', { type: 'string', describe: 'Leave this container out of the copy (repeatable)' })
             .option('exclude-init-container', { type: 'string', describe: 'Leave this init container out (repeatable)' })
             .option('set-image', { type: 'string', describe: 'NAME=IMAGE (or *=IMAGE) image overrides, as kubectl debug' })

@@ -37,6 +37,8 @@ export interface CopyFlags extends GlobalFlags {
   command: string[];
   container?: string;
   keepProbes: boolean;
+  keepLabels: boolean;
+  keepSchedulingRules: boolean;
   excludeContainer: string[];
   excludeInitContainer: string[];
   setImage: string[];
@@ -81,6 +83,8 @@ export function complete(flags: CopyFlags): CopyRequest {
     setImages: parseSetImages(flags.setImage),
     ttlSeconds: parseDurationSeconds('ttl', flags.ttl),
     scaleDown: flags.scaleDown,
+    keepLabels: flags.keepLabels,
+    keepSchedulingRules: flags.keepSchedulingRules,
   };
   if (container !== undefined) options.container = container;
   if (flags.command.length > 0) options.command = { container, args: flags.command };
@@ -167,6 +171,8 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     if (scaleTarget.note) progress.step(scaleTarget.note);
     await checkScaleDownPolicy(cluster, scaleTarget);
   }
+  // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
+  for (const note of resolved.notes ?? []) progress.step(note);
 
   if (req.dryRun !== 'none') {
     if (!scaleTarget) for (const warning of plan.warnings) warn(warning);

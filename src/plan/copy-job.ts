@@ -10,6 +10,7 @@ import {
   type CopySession,
 } from './labels.js';
 import { copyJobName } from './naming.js';
+import { dropReplicaSpreadingRules, selectorMatches } from './scheduling-rules.js';
 import type { TargetKind } from './target-kind.js';
 
 export interface CopyOptions {
@@ -27,6 +28,14 @@ export interface CopyOptions {
   container?: string;
   ttlSeconds: number;
   scaleDown: boolean;
+  /**
+   * Keep the original's labels on the copy pod (kubectl debug's --keep-labels): Services,
+   * PodDisruptionBudgets and NetworkPolicies then select it as one of the original's pods.
+   * False: only our own labels. Absent means true.
+   */
+  keepLabels?: boolean;
+  /** Keep pod anti-affinity and topology spread rules that select the original's own pods. Absent means false. */
+  keepSchedulingRules?: boolean;
   /** StatefulSet claim-template name -> existing PVC name to mount (used when scaling down). */
   claimVolumes?: Record<string, string>;
 }
@@ -87,14 +96,18 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   warnings.push(...fillClaimVolumes(spec, input.claimTemplateNames ?? [], options.claimVolumes ?? {}, targetRef));
 
   delete spec.nodeName;
-  // A crashing container is restarted in place by the kubelet, so the copy pod keeps its name.
-  spec.restartPolicy = 'OnFailure';
-
+  const originalLabels = template.metadata?.labels ?? {};
   const podLabels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(template.metadata?.labels ?? {})) {
-    if (!isControllerGeneratedLabel(key)) podLabels[key] = value;
+  if (options.keepLabels !== false) {
+    for (const [key, value] of Object.entries(originalLabels)) {
+      if (!isControllerGeneratedLabel(key)) podLabels[key] = value;
+    }
   }
   podLabels[CopyKeys.copy] = 'true';
+  if (!options.keepSchedulingRules) warnings.push(...dropSchedulingRules(spec, originalLabels, podLabels, target.namespace, targetRef, options));
+
+  // A crashing container is restarted in place by the kubelet, so the copy pod keeps its name.
+  spec.restartPolicy = 'OnFailure';
 
   const jobLabels: Record<string, string> = {
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
@@ -150,6 +163,34 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
     },
   };
   return { job, warnings };
+}
+
+/**
+ * Rules written to spread the original's replicas would keep the copy off every node that runs one;
+ * the copy is not a replica. One warning names what was left out; a second one when the replicas'
+ * own required anti-affinity still selects the copy's labels (it applies both ways), so the copy
+ * still cannot share a node with a running replica.
+ */
+function dropSchedulingRules(
+  spec: V1PodSpec,
+  originalLabels: Record<string, string>,
+  copyLabels: Record<string, string>,
+  namespace: string,
+  targetRef: string,
+  options: CopyOptions,
+): string[] {
+  const dropped = dropReplicaSpreadingRules(spec, originalLabels, namespace);
+  if (dropped.length === 0) return [];
+  const warnings = [
+    `left out scheduling rules that spread the pods of ${targetRef}, since the copy is not one of them (--keep-scheduling-rules keeps them): ${dropped.map((d) => d.description).join(', ')}`,
+  ];
+  const repelled = dropped.some((d) => d.repels && selectorMatches(d.repels, copyLabels));
+  if (repelled && !options.scaleDown) {
+    warnings.push(
+      `the running pods of ${targetRef} carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false lifts that, and so does --scale-down once they have terminated`,
+    );
+  }
+  return warnings;
 }
 
 function names(containers: V1Container[] | undefined): string {

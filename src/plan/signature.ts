@@ -24,6 +24,9 @@ export function copySignature(
     // The command's arguments keep their order: it is part of what runs.
     command: options.command ? { container: options.command.container ?? null, args: options.command.args } : null,
     claimVolumes: sortedEntries(options.claimVolumes ?? {}),
+    // Only when not the default, so the signatures of copies made before these flags still match.
+    ...(options.keepLabels === false && { keepLabels: false }),
+    ...(options.keepSchedulingRules === true && { keepSchedulingRules: true }),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }

@@ -1,6 +1,7 @@
 import { CliError } from '../errors.js';
 import { kindOf, type Cluster, type ResourceKind } from '../kube/cluster.js';
 import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
+import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import type { TargetKind } from '../plan/target-kind.js';
 import type { Target } from '../target/parse.js';
@@ -17,6 +18,8 @@ export interface ResolvedTarget {
   object: any;
   /** How a service target was followed, e.g. "service/web selects pods of deployment/web". */
   via?: string;
+  /** What a Pod target's copy is made from, when it is not simply the live pod (said on stderr). */
+  notes?: string[];
 }
 
 /** Reads the target and extracts its pod template, following a Service to the workload behind it. */
@@ -30,7 +33,7 @@ async function fromObject(cluster: Cluster, kind: ResolvedTarget['kind'], object
   const base = { kind, name: object.metadata.name as string, namespace, object, claimTemplateNames: [] as string[] };
   switch (kind) {
     case 'pod':
-      return { ...base, template: podTemplateFromLivePod(object as V1Pod) };
+      return { ...base, ...(await fromPod(cluster, object as V1Pod, namespace)) };
     case 'deployment':
     case 'replicaset':
     case 'job':
@@ -55,6 +58,59 @@ async function fromObject(cluster: Cluster, kind: ResolvedTarget['kind'], object
       const deployment = await cluster.read('deployment', ref.name, namespace);
       return { ...base, template: deployment.spec.template };
     }
+  }
+}
+
+/** Controllers whose spec.template is the pod template their pods are made from. */
+const TEMPLATE_CONTROLLERS = new Set<ResourceKind>(['replicaset', 'statefulset', 'daemonset', 'job']);
+
+/**
+ * A Pod's copy is made from its controller's pod template, as for the controller itself: the live
+ * pod carries what admission webhooks added (an injected proxy the webhook would add again) and
+ * what its controller stamped. A pod without one (or whose controller is gone or of a kind we do
+ * not read) is copied live, less what a sidecar injector's status annotation says it added.
+ */
+async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Pick<ResolvedTarget, 'template' | 'claimTemplateNames' | 'notes'>> {
+  const podRef = `pod/${pod.metadata?.name}`;
+  const owner = controllerRef(pod.metadata);
+  const kind = owner && kindOf(owner.apiVersion, owner.kind);
+  let live: string | undefined;
+  if (owner && kind && TEMPLATE_CONTROLLERS.has(kind)) {
+    const controller = await cluster.find(kind, owner.name, namespace);
+    if (controller && controller.metadata?.uid === owner.uid && controller.spec?.template) {
+      const template: V1PodTemplateSpec = structuredClone(controller.spec.template);
+      const claimTemplateNames: string[] =
+        kind === 'statefulset' ? (controller.spec.volumeClaimTemplates ?? []).map((c: { metadata?: V1ObjectMeta }) => c.metadata?.name ?? '') : [];
+      keepClaimVolumes(template, pod, claimTemplateNames);
+      return {
+        template,
+        claimTemplateNames,
+        notes: [`${podRef} belongs to ${kind}/${owner.name}: copying its pod template, not the live pod (which admission webhooks may have changed)`],
+      };
+    }
+    live = `its controller ${kind}/${owner.name} is gone`;
+  } else if (owner) {
+    live = `its controller ${owner.kind}/${owner.name} is of a kind whose pod template is not read`;
+  }
+  const template = podTemplateFromLivePod(pod);
+  const { removed, unreadable } = removeInjectedSidecars(template);
+  const why = live ? `${podRef} is copied from the live pod (${live})` : `${podRef} has no controller`;
+  const notes = removed.map((injection) => `${why}; leaving out what a sidecar injector added, so the cluster injects it afresh: ${describeInjection(injection)}`);
+  for (const annotation of unreadable) notes.push(`${why}; its ${annotation} annotation cannot be read, so the copy keeps whatever that injection added`);
+  if (live && notes.length === 0) notes.push(`${why}`);
+  return { template, claimTemplateNames: [], notes };
+}
+
+/**
+ * A StatefulSet pod mounts its own PVCs, which its controller adds from the claim templates: the
+ * copy of that pod mounts the same ones (as it did when copied from the live pod).
+ */
+function keepClaimVolumes(template: V1PodTemplateSpec, pod: V1Pod, claimTemplateNames: string[]): void {
+  for (const volume of pod.spec?.volumes ?? []) {
+    if (!claimTemplateNames.includes(volume.name) || !volume.persistentVolumeClaim) continue;
+    template.spec ??= { containers: [] };
+    if (template.spec.volumes?.some((v) => v.name === volume.name)) continue;
+    (template.spec.volumes ??= []).push(structuredClone(volume));
   }
 }
 

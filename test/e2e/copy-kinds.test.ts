@@ -158,13 +158,14 @@ describe('kubectl copy-target: every kind', () => {
 
   const cases: Case[] = [
     {
-      title: 'pod (a live pod of a ReplicaSet)',
+      title: "pod (a live pod of a ReplicaSet), copied from its ReplicaSet's pod template",
       target: () => `pod/${webPod.metadata.name}`,
       kind: 'pod',
       name: () => webPod.metadata.name,
       labels: { app: 'web', tier: 'front' },
-      source: async () => getJson(['get', 'pod', webPod.metadata.name, '-n', n]),
+      source: () => template('replicaset', rsName),
       generated: ['pod-template-hash'],
+      stderr: /^pod\/web-\S+ belongs to replicaset\/web-\w+: copying its pod template, not the live pod \(which admission webhooks may have changed\)$/m,
     },
     { title: 'deployment (deploy)', target: () => 'deploy/web', kind: 'deployment', name: () => 'web', labels: { app: 'web', tier: 'front' }, source: () => template('deployment', 'web') },
     {

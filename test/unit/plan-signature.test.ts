@@ -49,8 +49,15 @@ describe('copySignature', () => {
       copySignature(target, { ...base, command: { args: ['sleep', '3600'] } }, 'alice'),
       copySignature(target, { ...base, command: undefined }, 'alice'),
       copySignature(target, { ...base, claimVolumes: { data: 'other-pvc', logs: 'logs-db-0' } }, 'alice'),
+      copySignature(target, { ...base, keepLabels: false }, 'alice'),
+      copySignature(target, { ...base, keepSchedulingRules: true }, 'alice'),
     ];
     for (const variant of variants) expect(variant).not.toBe(sig);
     expect(new Set(variants).size).toBe(variants.length);
+  });
+
+  it('is unchanged by --keep-labels and --keep-scheduling-rules at their defaults, so copies made before those flags are still reused', () => {
+    const sig = copySignature(target, base, 'alice');
+    expect(copySignature(target, { ...base, keepLabels: true, keepSchedulingRules: false }, 'alice')).toBe(sig);
   });
 });
