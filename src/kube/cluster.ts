@@ -97,6 +97,11 @@ export class Cluster {
     return this.rest.request<T>(method, path, body, contentType);
   }
 
+  /** The API server's clock, as of the last response's Date header; undefined before any response. */
+  serverNow(): Date | undefined {
+    return this.rest.serverNow();
+  }
+
   serverVersion(): Promise<{ gitVersion: string; platform: string }> {
     return this.call('get server version', () => this.rest.request('GET', '/version'));
   }

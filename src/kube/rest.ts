@@ -27,6 +27,8 @@ export type ContentType = 'application/json' | 'application/merge-patch+json' | 
 export class RestClient {
   private agent: https.Agent | undefined;
   private readonly server: URL;
+  /** The Date header of the last response, and when (local clock) it arrived. */
+  private lastDate: { server: number; local: number } | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -61,6 +63,7 @@ export class RestClient {
     if (payload !== undefined) (options.headers as Record<string, string>)['Content-Type'] = contentType;
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
+        this.noteDate(res);
         readBody(res).then((parsed) => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(parsed as T);
@@ -120,6 +123,19 @@ export class RestClient {
       finish(Object.assign(new Error('watch stopped'), { name: 'AbortError' }));
       req?.destroy();
     };
+  }
+
+  private noteDate(res: http.IncomingMessage): void {
+    const server = Date.parse(res.headers.date ?? '');
+    if (!Number.isNaN(server)) this.lastDate = { server, local: Date.now() };
+  }
+
+  /**
+   * The API server's clock now, from the Date header of the last response (HTTP dates have
+   * whole seconds, so it may be up to a second behind), or undefined before any response.
+   */
+  serverNow(): Date | undefined {
+    return this.lastDate && new Date(this.lastDate.server + (Date.now() - this.lastDate.local));
   }
 
   /** Ends keep-alive sockets so the process can exit promptly. */
