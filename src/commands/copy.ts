@@ -132,7 +132,7 @@ async function copy(req: CopyRequest, progress: Progress): Promise<void> {
 async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress): Promise<void> {
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
-  if (resolved.via) progress.step(resolved.via);
+  if (resolved.via) progress.done(resolved.via);
   const owner = { user, host: hostname() };
   // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
@@ -157,7 +157,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
 
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
   if (scaleTarget) {
-    if (scaleTarget.note) progress.step(scaleTarget.note);
+    if (scaleTarget.note) progress.done(scaleTarget.note);
     await checkScaleDownPolicy(cluster, scaleTarget);
   }
 
@@ -169,7 +169,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     return;
   }
 
-  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.step(line));
+  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
@@ -253,6 +253,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     const plan = ctx.planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
     const pod = await createAndWait(cluster, req, plan.job, progress, (created) => session.setJobCreated(created));
+    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
     printPod(pod, req.output, resolved.namespace, req.options.container);
     if (req.flags.detach) {
       await session.detach(expiresAt);
@@ -262,7 +263,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     }
     progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
     const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
-    progress.step(`session ended: ${reason}`);
+    progress.done(`session ended: ${reason}`);
   } catch (err) {
     failure = err;
   } finally {
@@ -343,6 +344,7 @@ async function statefulSetClaims(
     .join(',');
   progress.step(`waiting for the pods of statefulset/${target.name} to be gone before mounting its volumes`);
   await waitForNoPods(cluster, target.namespace, selector, abort, (pod) => pod.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === target.name) ?? false);
+  progress.done(`the pods of statefulset/${target.name} are gone`);
   return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${target.name}-0`]));
 }
 
@@ -369,11 +371,17 @@ function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container
     writeLine(process.stdout, formatName('pod', name));
   } else {
     writeLine(process.stdout, name);
-    const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
-    const into = container === undefined ? '' : ` -c ${container}`;
-    const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
-    writeLine(process.stderr, `Next: kubectl exec -it ${name}${into}${ns} -- sh   or   mirrord exec --target ${targetPath}${ns} -- <your app>`);
+    // One suggestion a line: together they wrapped on a 140-column terminal.
+    for (const line of nextSteps(name, namespace, container)) writeLine(process.stderr, line);
   }
+}
+
+/** The `Next:` hint after a copy: each suggestion on its own short line. */
+function nextSteps(name: string, namespace: string, container?: string): string[] {
+  const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
+  const into = container === undefined ? '' : ` -c ${container}`;
+  const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
+  return [`Next: kubectl exec -it ${name}${into}${ns} -- sh`, `  or: mirrord exec --target ${targetPath}${ns} -- <your app>`];
 }
 
 function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {

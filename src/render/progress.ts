@@ -49,13 +49,16 @@ function plainProgress(stream: NodeJS.WriteStream): Progress {
 }
 
 /**
- * `line` cut to fit `columns` with room to spare: a transient line that wrapped onto a second row
- * could not be erased by clearing one line, and would be left behind.
+ * Columns a transient line leaves free: the terminal echoes a Ctrl-C as `^C` after it, and a line
+ * pushed onto a second row could not be erased by clearing one row; it would be left behind.
  */
+const MARGIN = 3;
+
+/** `line` cut to fit `columns` with MARGIN to spare (ending in …). */
 export function fitLine(line: string, columns: number | undefined): string {
-  if (columns === undefined || columns < 2) return line;
+  if (columns === undefined || columns <= MARGIN + 1) return line;
   const chars = [...line];
-  const room = columns - 1;
+  const room = columns - MARGIN;
   return chars.length <= room ? line : `${chars.slice(0, room - 1).join('')}${ELLIPSIS}`;
 }
 
