@@ -15,6 +15,7 @@ import { CopyKeys, type CopySession } from '../plan/labels.js';
 import { randomSuffixAlphabet } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
+import { humanDuration } from '../render/duration.js';
 import { createProgress, type Progress } from '../render/progress.js';
 import { warn, writeData, writeLine } from '../render/terminal.js';
 import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
@@ -258,7 +259,8 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     if (req.flags.detach) {
       await session.detach(expiresAt);
       detached = true;
-      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires (${expiresAt.toISOString()}) or "kubectl copy-target delete ${jobName}"`);
+      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - Date.now())}`);
+      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${resolved.namespace === 'default' ? '' : ` -n ${resolved.namespace}`}`);
       return;
     }
     progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);

@@ -131,11 +131,11 @@ export class RestClient {
   }
 
   /**
-   * The API server's clock now, from the Date header of the last response (HTTP dates have
-   * whole seconds, so it may be up to a second behind), or undefined before any response.
+   * The API server's clock now, from the Date header of the last response, or undefined before
+   * any response. An HTTP date has whole seconds: the middle of that second is the best guess.
    */
   serverNow(): Date | undefined {
-    return this.lastDate && new Date(this.lastDate.server + (Date.now() - this.lastDate.local));
+    return this.lastDate && new Date(this.lastDate.server + 500 + (Date.now() - this.lastDate.local));
   }
 
   /** Ends keep-alive sockets so the process can exit promptly. */
