@@ -263,7 +263,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
       writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${resolved.namespace === 'default' ? '' : ` -n ${resolved.namespace}`}`);
       return;
     }
-    progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
+    progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
     const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
     progress.done(`session ended: ${reason}`);
   } catch (err) {

@@ -121,7 +121,7 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
         `✔ copy of deployment/checkout-api is Running: pod ${pod}`,
         pod,
         ...nextHint(pod),
-        `✔ holding deployment/checkout-api scaled down while copy pod ${pod} runs; Ctrl-C ends the session and restores it`,
+        '✔ holding deployment/checkout-api scaled down while the copy runs; Ctrl-C ends the session and restores it',
         '✔ session ended: received SIGINT',
         `✔ deleted copy job ${jobOf(pod)}; deployment/checkout-api restored to 3 replicas`,
       ]);
@@ -156,7 +156,7 @@ describe('where stderr is not a terminal', () => {
       ...r.stderr.split('\n').filter((l) => l.startsWith(`pod ${pod}: `)),
       `copy of deployment/checkout-api is Running: pod ${pod}`,
       ...nextHint(pod),
-      `holding deployment/checkout-api scaled down while copy pod ${pod} runs; Ctrl-C ends the session and restores it`,
+      'holding deployment/checkout-api scaled down while the copy runs; Ctrl-C ends the session and restores it',
       'session ended: received SIGINT',
       `deleting copy job ${job} and restoring deployment/checkout-api`,
       `deleted copy job ${job}; deployment/checkout-api restored to 3 replicas`,
