@@ -40,6 +40,8 @@ let transient: TransientLine | undefined;
 
 /** Registers the one transient line (undefined: none). Only render/progress.ts calls this. */
 export function setTransientLine(line: TransientLine | undefined): void {
+  // An exit the command did not see coming (a third Ctrl-C gives up) must not leave a frame behind.
+  if (transient === undefined && line !== undefined) process.once('exit', () => transient?.clear());
   transient = line;
 }
 
