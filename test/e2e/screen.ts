@@ -6,7 +6,29 @@
  * Lines wrap when they reach the last column, as xterm's autowrap does.
  */
 export function renderScreen(raw: string, columns: number): string[] {
+  return render(raw, columns).rows;
+}
+
+/** As renderScreen, with each row that wrapped joined to the next: the lines as they were written. */
+export function renderLines(raw: string, columns: number): string[] {
+  const { rows, wrapped } = render(raw, columns, false);
+  const lines: string[] = [];
+  let current = '';
+  rows.forEach((row, i) => {
+    current += row;
+    if (!wrapped.has(i)) {
+      lines.push(current.trimEnd());
+      current = '';
+    }
+  });
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function render(raw: string, columns: number, trim = true): { rows: string[]; wrapped: Set<number> } {
   const rows: string[][] = [[]];
+  /** Rows continued on the next by autowrap. */
+  const wrapped = new Set<number>();
   let row = 0;
   let col = 0;
   // xterm's "pending wrap": a character in the last column leaves the cursor there until the next one.
@@ -49,6 +71,7 @@ export function renderScreen(raw: string, columns: number): string[] {
       throw new Error(`unexpected control character ${JSON.stringify(c)} at ${i}`);
     } else {
       if (pendingWrap) {
+        wrapped.add(row);
         row += 1;
         col = 0;
         pendingWrap = false;
@@ -60,7 +83,9 @@ export function renderScreen(raw: string, columns: number): string[] {
       else col += 1;
     }
   }
-  const text = rows.map((cells) => Array.from(cells, (cell) => cell ?? ' ').join('').trimEnd());
-  while (text.length > 0 && text[text.length - 1] === '') text.pop();
-  return text;
+  const text = rows.map((cells) => Array.from(cells, (cell) => cell ?? ' ').join(''));
+  if (!trim) return { rows: text, wrapped };
+  const trimmed = text.map((t) => t.trimEnd());
+  while (trimmed.length > 0 && trimmed[trimmed.length - 1] === '') trimmed.pop();
+  return { rows: trimmed, wrapped };
 }

@@ -5,7 +5,7 @@ import { startPlugin } from './background.js';
 import { apply, deployment } from './copy-helpers.js';
 import { freshNamespace, getJson, mustKubectl, plugin } from './harness.js';
 import { runInPty, type PtyRun } from './pty.js';
-import { renderScreen } from './screen.js';
+import { renderLines, renderScreen } from './screen.js';
 
 const COLUMNS = 140;
 const NO_COLOR = { NO_COLOR: '1' };
@@ -61,6 +61,20 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
     const pod = podLine(screen);
     expect(screen).toEqual([`✔ copy of deployment/checkout-api is Running: pod ${pod}`, pod, ...nextHint(pod)]);
     assertTerminalHygiene(output, screen);
+    expect((await plugin(['delete', pod, '-n', ns])).code).toBe(0);
+  });
+
+  it("a terminal narrower than the spinner's lines: they are cut to fit, so clearing one row erases them and none is left behind", async () => {
+    const narrow = 50;
+    const { code, output } = await runInPty(['deploy/checkout-api', '-n', ns, '--new'], { env: NO_COLOR, columns: narrow }).done;
+    expect(code, output).toBe(0);
+    // The spinner's step is longer than 50 columns ("created job ...; waiting for its pod to be Running").
+    expect(output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] created job copy-checkout-api-[a-z0-9]{5}; [^\r\n]*…\r\x1b\[2K/);
+    // Finished lines may wrap (they are permanent); joined again, they are all that is on screen.
+    const lines = renderLines(output, narrow);
+    const pod = podLine(lines);
+    expect(lines).toEqual([`✔ copy of deployment/checkout-api is Running: pod ${pod}`, pod, ...nextHint(pod)]);
+    for (const row of renderScreen(output, narrow)) expect(row, 'a spinner frame left on screen').not.toMatch(SPINNER_FRAME);
     expect((await plugin(['delete', pod, '-n', ns])).code).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderScreen } from '../e2e/screen.js';
+import { renderLines, renderScreen } from '../e2e/screen.js';
 
 // The interpreter the pseudo-terminal e2e test (test/e2e/terminal.test.ts) asserts with.
 describe('renderScreen', () => {
@@ -26,6 +26,11 @@ describe('renderScreen', () => {
     expect(renderScreen('abcdefgh', 4)).toEqual(['abcd', 'efgh']);
     expect(renderScreen('abcd\r\n', 4)).toEqual(['abcd']);
     expect(renderScreen('abcd^C\r\x1b[2Kok\r\n', 4)).toEqual(['abcd', 'ok']);
+  });
+
+  it('renderLines joins the rows a line wrapped onto, spaces at the wrap included', () => {
+    expect(renderLines('ab cdef\r\nxy\r\n', 3)).toEqual(['ab cdef', 'xy']);
+    expect(renderScreen('ab cdef\r\nxy\r\n', 3)).toEqual(['ab', 'cde', 'f', 'xy']);
   });
 
   it('refuses escape sequences and control characters it does not know', () => {
