@@ -27,6 +27,14 @@ export class CliError extends Error {
   }
 }
 
+/** The API server could not be reached at all (refused, reset, timed out): worth retrying. */
+export class UnreachableError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.failure);
+    this.name = 'UnreachableError';
+  }
+}
+
 export class UsageError extends CliError {
   constructor(message: string) {
     super(message, ExitCode.usage);

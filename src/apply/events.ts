@@ -7,7 +7,7 @@ import type { ScaleTarget } from '../resolve/scale-target.js';
  * down and when it came back. Best effort: a user who may scale but not create events still works.
  */
 export async function recordEvent(cluster: Cluster, target: ScaleTarget, reason: string, message: string): Promise<boolean> {
-  const now = new Date().toISOString();
+  const now = cluster.now().toISOString();
   const event = {
     apiVersion: 'v1',
     kind: 'Event',

@@ -21,8 +21,11 @@ import {
 const MAX_ATTEMPTS = 10;
 
 export interface Acquired {
-  /** The stale hold we took over, if any. */
-  tookOver?: { hold: Hold; reason: string };
+  /**
+   * The stale hold we took over, if any, and the resourceVersion its copy Job had when judged
+   * (that copy is deleted only as it was then).
+   */
+  tookOver?: { hold: Hold; reason: string; copyJobVersion?: string };
 }
 
 /**
@@ -60,8 +63,8 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: a
   const existing = readHold(object.metadata, target.kind);
   if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
   if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
-  const jobExists = (await cluster.find('job', existing.copyJob, target.namespace)) !== undefined;
-  const reason = staleReason(existing, new Date(), jobExists);
+  const job = await cluster.find('job', existing.copyJob, target.namespace);
+  const reason = staleReason(existing, cluster.now(), job !== undefined);
   if (!reason) {
     throw new CliError(
       `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
@@ -69,7 +72,7 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: a
     );
   }
   // The workload is still at the stale session's zero: its recorded original is the one to restore.
-  return { original: existing.original, tookOver: { hold: existing, reason } };
+  return { original: existing.original, tookOver: { hold: existing, reason, copyJobVersion: job?.metadata?.resourceVersion } };
 }
 
 /** True while the object's hold still names the session (damaged or not). */
@@ -105,24 +108,36 @@ export async function renewHold(
 export interface Released {
   /** False when the hold no longer named this session (someone took it over), so we left it alone. */
   restored: boolean;
+  /** Set when the hold was judged stale but its session renewed the lease meanwhile: left alone. */
+  renewed?: true;
   warning?: string;
 }
 
 /**
  * Restores the original scale and removes our annotations, with a conditional write (JSON patch
  * whose first op tests that the annotations still name this session). Someone else's later
- * change of the scale wins over our restore (see releasePatch).
+ * change of the scale wins over our restore (see releasePatch). gc and the stale-copy pass give
+ * `ifLeaseExpires`, the lease they judged expired: a renewal landing since wins over them.
  */
-export async function releaseHold(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string): Promise<Released> {
+export async function releaseHold(
+  cluster: Cluster,
+  kind: ScalableKind,
+  namespace: string,
+  name: string,
+  session: string,
+  ifLeaseExpires?: string,
+): Promise<Released> {
   const kindName = `${kind}/${name}`;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const object = await cluster.find(kind, name, namespace);
-    if (object?.metadata?.annotations?.[HoldKeys.session] !== session) return { restored: false };
+    const annotations = object?.metadata?.annotations ?? {};
+    if (annotations[HoldKeys.session] !== session) return { restored: false };
+    if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
     const hold = readHold(object.metadata, kind);
     // Restoring needs the recorded original: a damaged one is for a person to set right.
     if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(kindName, namespace, hold));
     if (!hold) return { restored: false };
-    const { patch, warning } = releasePatch(kind, object, hold, kindName);
+    const { patch, warning } = releasePatch(kind, object, hold, kindName, ifLeaseExpires);
     try {
       await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
       return { restored: true, warning };

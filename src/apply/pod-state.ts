@@ -36,7 +36,8 @@ export function podState(pod: V1Pod): PodState {
   const scheduled = status?.conditions?.find((c) => c.type === 'PodScheduled');
   // Not final: with cluster-autoscaler or Karpenter, Unschedulable is how a pod asks for a node.
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-    const why = `${scheduled.reason}${scheduled.message ? `: ${scheduled.message}` : ''}`;
+    const message = firstSentence(scheduled.message);
+    const why = `${scheduled.reason}${message ? `: ${message}` : ''}`;
     return { state: 'pending', detail: `cannot be scheduled yet (${why})`, unschedulable: why };
   }
   if (status?.phase === 'Running') return { state: 'running' };
@@ -46,4 +47,13 @@ export function podState(pod: V1Pod): PodState {
 function describe(reason: string | undefined, message: string | undefined): string {
   const parts = [reason, message].filter(Boolean);
   return parts.length ? `: ${parts.join(': ')}` : '';
+}
+
+/**
+ * The scheduler's verdict without what trails it: its messages go on with "preemption: ..." and
+ * fragments ("...PersistentVolumeClaims. not found"); the first sentence is the reason.
+ */
+export function firstSentence(message: string | undefined): string | undefined {
+  const first = message?.split(/\.(?:\s+|$)/)[0]?.trim();
+  return first ? `${first}.` : undefined;
 }

@@ -1,15 +1,35 @@
+import { CliError, ExitCode } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 
-/** Waits, by watching, until no pod matching the selector and `belongs` is left. */
+export interface PodsToGo {
+  namespace: string;
+  labelSelector: string | undefined;
+  /** Which of the selected pods count (e.g. owned by the workload). */
+  belongs: (pod: V1Pod) => boolean;
+  /** What they are, for messages: "deployment/web". */
+  owner: string;
+}
+
+/**
+ * Waits, by watching, until no pod matching the selector and `belongs` is left. `onRemaining` hears
+ * each change of the count. After `timeoutMs` it fails with exit 4, naming the pods still there.
+ */
 export async function waitForNoPods(
   cluster: Cluster,
-  namespace: string,
-  labelSelector: string,
+  pods: PodsToGo,
+  timeoutMs: number,
   abort: AbortSignal,
-  belongs: (pod: V1Pod) => boolean,
+  onRemaining: (names: string[]) => void,
 ): Promise<void> {
+  const { namespace, labelSelector, belongs } = pods;
   const remaining = new Set<string>();
+  let reported = -1;
+  const report = () => {
+    if (remaining.size === reported || remaining.size === 0) return;
+    reported = remaining.size;
+    onRemaining([...remaining].sort());
+  };
   const resync = async () => {
     const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
     remaining.clear();
@@ -18,11 +38,23 @@ export async function waitForNoPods(
   };
   const resourceVersion = await resync();
   if (remaining.size === 0) return;
+  report();
   let stop: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       abort.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-      const check = () => remaining.size === 0 && resolve();
+      timer = setTimeout(() => {
+        const names = [...remaining].sort();
+        reject(
+          new CliError(
+            `${names.length} pod(s) of ${pods.owner} were still there after ${Math.round(timeoutMs / 1000)}s (${names.join(', ')}); ` +
+              `raise --pod-running-timeout, or see why with "kubectl describe pod ${names[0]} -n ${namespace}"`,
+            ExitCode.copyFailed,
+          ),
+        );
+      }, timeoutMs);
+      const check = () => (remaining.size === 0 ? resolve() : report());
       stop = cluster.watchContinuously(
         `/api/v1/namespaces/${namespace}/pods`,
         { labelSelector, resourceVersion },
@@ -41,6 +73,7 @@ export async function waitForNoPods(
       );
     });
   } finally {
+    clearTimeout(timer);
     stop?.();
   }
 }

@@ -1,4 +1,5 @@
 import { CliError, ExitCode, messageOf } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 import type { Progress } from '../render/progress.js';
@@ -40,6 +41,7 @@ export async function waitForCopyPod(
       let lastDetail = '';
       const onPod = (type: string, pod: V1Pod) => {
         if (type !== 'ADDED' && type !== 'MODIFIED') return;
+        void faultPoint('while-waiting');
         const state = podState(pod);
         if (state.state === 'pending') {
           unschedulable = state.unschedulable ? { pod: pod.metadata?.name ?? '<pod>', why: state.unschedulable } : undefined;

@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { fightingTheScaleDown } from '../apply/fights.js';
 import { checkScaleDownPolicy, judgeHold } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
-import { waitForNoPods } from '../apply/wait-for-no-pods.js';
+import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { waitForCopyPod } from '../apply/wait-for-pod.js';
 import { messageOf, UsageError } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
@@ -28,6 +29,9 @@ import { parseTarget, type Target } from '../target/parse.js';
 import { listCopies, type Copy } from '../apply/copies.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 import type { GlobalFlags } from './global-flags.js';
+
+/** Time for a CLI that gave up waiting to delete its copy before others may judge it stale. */
+const READY_BY_MARGIN_MS = 10_000;
 
 export interface CopyFlags extends GlobalFlags {
   target: string;
@@ -137,10 +141,13 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const owner = { user, host: hostname() };
   // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
-  const now = new Date();
+  // The API server's clock: expiries are judged on it by everyone, whatever their laptop says.
+  const now = cluster.now();
   const suffix = randomSuffix();
   const planCopy = (session?: CopySession, claimVolumes?: Record<string, string>) =>
     buildCopyJob({
+      // Past this, a copy whose pod nobody was told about is stale (its CLI died waiting).
+      readyBy: new Date(cluster.now().getTime() + req.podRunningTimeoutMs + READY_BY_MARGIN_MS),
       target: resolved,
       template: resolved.template,
       claimTemplateNames: resolved.claimTemplateNames,
@@ -225,7 +232,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     user: ctx.user,
     host: hostname(),
     since: ctx.now,
-    leaseExpires: new Date(Date.now() + leaseMs),
+    leaseExpires: new Date(cluster.now().getTime() + leaseMs),
     original: 0,
     detached: false,
   };
@@ -235,21 +242,27 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
   try {
     throwIfInterrupted(`scaling down ${session.kindName}`);
     await session.acquire();
-    const claimVolumes =
-      scaleTarget.kind === 'statefulset'
-        ? await untilInterrupted(
-            (abort) => statefulSetClaims(cluster, scaleTarget, resolved.claimTemplateNames, progress, abort),
-            `waiting for ${session.kindName} to scale down`,
-          )
-        : undefined;
+    // Nothing may compete with the copy (and a StatefulSet's volumes must be free to mount).
+    let waited = false;
+    await untilInterrupted(
+      (abort) =>
+        waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => {
+          waited = true;
+          progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`);
+        }),
+      `waiting for the pods of ${session.kindName} to terminate`,
+    );
+    if (waited) progress.done(`the pods of ${session.kindName} terminated`);
+    const claimVolumes = scaleTarget.kind === 'statefulset' ? ordinalZeroClaims(scaleTarget.name, resolved.claimTemplateNames) : undefined;
     session.assertHeld();
+    await faultPoint('after-hold');
     const record: CopySession = {
       id: hold.session,
       scaledKind: scaleTarget.kind,
       scaledName: scaleTarget.name,
       detached: req.flags.detach,
       // Computed now, not at the start: the StatefulSet wait may have outlasted a lease.
-      leaseExpires: req.flags.detach ? expiresAt : new Date(Date.now() + leaseMs),
+      leaseExpires: req.flags.detach ? expiresAt : new Date(cluster.now().getTime() + leaseMs),
     };
     const plan = ctx.planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
@@ -259,7 +272,8 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     if (req.flags.detach) {
       await session.detach(expiresAt);
       detached = true;
-      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - Date.now())}`);
+      await faultPoint('after-detach');
+      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
       writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${resolved.namespace === 'default' ? '' : ` -n ${resolved.namespace}`}`);
       return;
     }
@@ -302,6 +316,8 @@ async function createAndWait(
 ): Promise<V1Pod> {
   const namespace = job.metadata!.namespace!;
   const jobName = job.metadata!.name!;
+  // A Ctrl-C that came during an earlier, uninterruptible request: nothing is created after it.
+  throwIfInterrupted('creating the copy job');
   const creating = cluster.createJob(job, false);
   try {
     await untilInterrupted(() => creating, 'creating the copy job');
@@ -311,6 +327,7 @@ async function createAndWait(
     throw err;
   }
   onJob?.(true);
+  await faultPoint('after-job-created');
   progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
     const pod = await untilInterrupted(
@@ -329,30 +346,16 @@ async function createAndWait(
   }
 }
 
-/**
- * After a StatefulSet is scaled down, waits (watching) until its pods are gone, then names the
- * ordinal-0 PVC of each claim template for the copy to mount.
- */
-async function statefulSetClaims(
-  cluster: Cluster,
-  target: ScaleTarget,
-  claimTemplates: string[],
-  progress: Progress,
-  abort: AbortSignal,
-): Promise<Record<string, string>> {
-  if (claimTemplates.length === 0) return {};
-  const selector = Object.entries(target.object.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  progress.step(`waiting for the pods of statefulset/${target.name} to be gone before mounting its volumes`);
-  await waitForNoPods(cluster, target.namespace, selector, abort, (pod) => pod.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === target.name) ?? false);
-  progress.done(`the pods of statefulset/${target.name} are gone`);
-  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${target.name}-0`]));
+/** The PVC of each claim template that the StatefulSet's pod 0 used, for the copy to mount. */
+function ordinalZeroClaims(statefulSet: string, claimTemplates: string[]): Record<string, string> {
+  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${statefulSet}-0`]));
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A live copy of the same target, made by the same user with the same options, still Running. */
 async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], signature: string, user: string): Promise<{ pod: V1Pod; expiresAt: Date } | undefined> {
-  const now = Date.now();
+  const now = cluster.now().getTime();
   // Finished and expired copies were already dropped by the stale-copy pass.
   for (const { job, record } of liveCopies) {
     if (record.signature !== signature || !record.podName || record.user !== user) continue;

@@ -25,9 +25,9 @@ export async function run(flags: StatusFlags): Promise<void> {
   const connection = loadConnection(flags);
   const cluster = new Cluster(connection);
   const { copies, damaged } = await listCopies(cluster, flags.allNamespaces ? undefined : connection.namespace);
-  // Ages and time left are measured on the API server's clock (the list's Date header), as kubectl
-  // measures AGE against the server's timestamps; the local clock only if no Date header came.
-  const now = cluster.serverNow() ?? new Date();
+  // Ages and time left are measured on the API server's clock (the list's Date header, see
+  // Cluster.now), as expiries are judged; the local clock only if no Date header came.
+  const now = cluster.now();
   const entries: Entry[] = [...copies.map((copy) => ({ copy })), ...damaged.map((d) => ({ damaged: d }))];
   const job = (e: Entry): V1Job => (e.copy ?? e.damaged).job;
   // A damaged record's created-at cannot be trusted; its Job's own creation time can.

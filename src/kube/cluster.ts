@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
-import { isNotFound, statusCode, toCliError } from './errors.js';
+import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './errors.js';
 import { RestClient, type ContentType } from './rest.js';
 import type { V1Job, V1Pod } from './types.js';
 
@@ -47,6 +47,9 @@ export function typeMeta(kind: ResourceKind): { apiVersion: string; kind: string
 export function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
   return (Object.keys(RESOURCES) as ResourceKind[]).find((k) => RESOURCES[k].apiVersion === apiVersion && RESOURCES[k].kind === kind);
 }
+
+/** Pause before re-watching after the API server could not be reached. */
+const WATCH_RETRY_MS = 1000;
 
 /** Recorded as the field manager of every write, so managed fields tell who wrote what. */
 const FIELD_MANAGER = 'kubectl-copy-target';
@@ -97,8 +100,8 @@ export class Cluster {
     return this.rest.request<T>(method, path, body, contentType);
   }
 
-  /** The API server's clock, as of the last response's Date header; undefined before any response. */
-  serverNow(): Date | undefined {
+  /** The API server's clock (see RestClient.serverNow): every lease and expiry is on it. */
+  now(): Date {
     return this.rest.serverNow();
   }
 
@@ -193,7 +196,7 @@ export class Cluster {
   }
 
   /** Pods and the list's resourceVersion, to watch from exactly that point on. */
-  listPodsForWatch(namespace: string, labelSelector: string): Promise<{ items: V1Pod[]; resourceVersion: string }> {
+  listPodsForWatch(namespace: string, labelSelector: string | undefined): Promise<{ items: V1Pod[]; resourceVersion: string }> {
     const path = resourcePath('pod', namespace) + query({ labelSelector });
     return this.call(`list pods in namespace ${namespace}`, async () => {
       const list = await this.rest.request('GET', path);
@@ -211,12 +214,24 @@ export class Cluster {
     return this.call(`create job ${job.metadata?.name} in namespace ${ns}`, () => this.rest.request('POST', path, job));
   }
 
-  /** Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does). */
-  async deleteJob(namespace: string, name: string): Promise<void> {
+  /**
+   * Deletes a copy Job; its pod goes with it (background cascading, as kubectl delete does).
+   * With `ifResourceVersion`, only the Job as it was judged: false when it changed since (a
+   * renewal landed), so the caller decides again instead of deleting a live copy.
+   */
+  async deleteJob(namespace: string, name: string, ifResourceVersion?: string): Promise<boolean> {
+    const options = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+      ...(ifResourceVersion === undefined ? {} : { preconditions: { resourceVersion: ifResourceVersion } }),
+    };
     try {
-      await this.rest.request('DELETE', resourcePath('job', namespace, name) + query({ propagationPolicy: 'Background' }));
+      await this.rest.request('DELETE', resourcePath('job', namespace, name), options);
+      return true;
     } catch (err) {
-      if (isNotFound(err)) return; // already gone: the goal is reached
+      if (isNotFound(err)) return true; // already gone: the goal is reached
+      if (ifResourceVersion !== undefined && isConflict(err)) return false;
       throw toCliError(err, this.connection.server, `delete job ${name} in namespace ${namespace}`);
     }
   }
@@ -262,7 +277,16 @@ export class Cluster {
     let generation = 0;
     let current: (() => void) | undefined;
     let stopped = false;
+    let retryTimer: NodeJS.Timeout | undefined;
     const stopCurrent = () => current?.();
+    // An API server that went away (a restart, a dropped VPN) is waited for, not given up on:
+    // the caller's own timeout, if it has one, bounds the wait.
+    const resyncAndStart = () =>
+      resync().then(start, (err: unknown) => {
+        if (stopped) return;
+        if (!isUnreachable(err)) return onFailure(err);
+        retryTimer = setTimeout(resyncAndStart, WATCH_RETRY_MS);
+      });
     const start = (resourceVersion: string | undefined) => {
       if (stopped) return;
       const mine = ++generation;
@@ -270,7 +294,7 @@ export class Cluster {
         if (mine !== generation || stopped) return;
         generation++;
         stopCurrent();
-        resync().then(start, onFailure);
+        resyncAndStart();
       };
       current = this.watch(
         path,
@@ -282,7 +306,7 @@ export class Cluster {
         },
         (err) => {
           if (mine !== generation || stopped) return;
-          if (!err) restart(); // the server ended the watch: carry on
+          if (!err || isUnreachable(err)) restart(); // the server ended the watch, or went away: carry on
           else if ((err as Error).name !== 'AbortError') onFailure(err);
         },
       );
@@ -290,6 +314,7 @@ export class Cluster {
     start(params.resourceVersion);
     return () => {
       stopped = true;
+      clearTimeout(retryTimer);
       stopCurrent();
     };
   }

@@ -1,4 +1,4 @@
-import { CliError, messageOf } from '../errors.js';
+import { CliError, messageOf, UnreachableError } from '../errors.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
@@ -25,11 +25,16 @@ export function toCliError(err: unknown, server: string, doing: string): CliErro
   }
   const reason = transportReason(err);
   if (reason) {
-    return new CliError(
+    return new UnreachableError(
       `cannot reach the Kubernetes API server at ${server} (${reason}); check that the cluster is up and your --context/--kubeconfig`,
     );
   }
   return new CliError(`${doing}: ${oneLine(err)}`);
+}
+
+/** True when the API server was not reached at all (a raw transport error, or one already turned into a CliError). */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof UnreachableError || (!(err instanceof CliError) && transportReason(err) !== undefined);
 }
 
 function statusMessage(body: unknown): string | undefined {

@@ -27,8 +27,12 @@ export type ContentType = 'application/json' | 'application/merge-patch+json' | 
 export class RestClient {
   private agent: https.Agent | undefined;
   private readonly server: URL;
-  /** The Date header of the last response, and when (local clock) it arrived. */
-  private lastDate: { server: number; local: number } | undefined;
+  /**
+   * How far the API server's clock is ahead of ours, from the latest response's `Date` header:
+   * the server's time at the moment we received it is at least that date (it has whole seconds),
+   * so this errs on the side of a server clock that is slightly behind.
+   */
+  private serverOffsetMs: number | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -60,10 +64,15 @@ export class RestClient {
   async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json'): Promise<T> {
     const { url, options, secure } = await this.prepare(method, path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (payload !== undefined) (options.headers as Record<string, string>)['Content-Type'] = contentType;
+    if (payload !== undefined) {
+      const headers = options.headers as Record<string, string>;
+      headers['Content-Type'] = contentType;
+      // Node sends a DELETE body with neither length nor chunking unless told: the server would ignore it.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
-        this.noteDate(res);
+        this.observeServerDate(res);
         readBody(res).then((parsed) => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(parsed as T);
@@ -125,17 +134,17 @@ export class RestClient {
     };
   }
 
-  private noteDate(res: http.IncomingMessage): void {
-    const server = Date.parse(res.headers.date ?? '');
-    if (!Number.isNaN(server)) this.lastDate = { server, local: Date.now() };
+  private observeServerDate(res: http.IncomingMessage): void {
+    const date = Date.parse(res.headers.date ?? '');
+    if (!Number.isNaN(date)) this.serverOffsetMs = date - Date.now();
   }
 
   /**
-   * The API server's clock now, from the Date header of the last response, or undefined before
-   * any response. An HTTP date has whole seconds: the middle of that second is the best guess.
+   * The API server's current time (our clock until the first response). Leases are written and
+   * judged on it, so two laptops whose clocks disagree still agree on whether a lease expired.
    */
-  serverNow(): Date | undefined {
-    return this.lastDate && new Date(this.lastDate.server + 500 + (Date.now() - this.lastDate.local));
+  serverNow(): Date {
+    return new Date(Date.now() + (this.serverOffsetMs ?? 0));
   }
 
   /** Ends keep-alive sockets so the process can exit promptly. */

@@ -4,6 +4,7 @@ export type {
   V1CronJob,
   V1Deployment,
   V1Job,
+  V1LabelSelector,
   V1ObjectMeta,
   V1OwnerReference,
   V1Pod,

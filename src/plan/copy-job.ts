@@ -46,6 +46,8 @@ export interface CopyPlanInput {
   signature: string;
   /** With --scale-down: the session that holds the original while this copy lives. */
   session?: CopySession;
+  /** When the CLI stops waiting for the pod (see CopyKeys.readyBy). */
+  readyBy: Date;
 }
 
 export interface CopyPlan {
@@ -121,6 +123,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
         [CopyKeys.createdAt]: now.toISOString(),
         [CopyKeys.expiresAt]: expiresAt.toISOString(),
         [CopyKeys.signature]: input.signature,
+        [CopyKeys.readyBy]: input.readyBy.toISOString(),
         ...(input.session && sessionAnnotations(input.session)),
       },
     },

@@ -20,6 +20,12 @@ export const CopyKeys = {
   expiresAt: `${KEY_PREFIX}/expires-at`,
   signature: `${KEY_PREFIX}/signature`,
   podName: `${KEY_PREFIX}/pod-name`,
+  /**
+   * When the CLI that made the copy gives up waiting for its pod (--pod-running-timeout, on the
+   * API server's clock). A copy still without a pod name after that lost its CLI before it could
+   * hand the pod to anyone (kill -9, a closed laptop): nobody uses it, so it is stale.
+   */
+  readyBy: `${KEY_PREFIX}/ready-by`,
   /** Scale-down sessions: which session holds which workload for this copy, and until when. */
   session: `${KEY_PREFIX}/session`,
   scaledKind: `${KEY_PREFIX}/scaled-kind`,
@@ -66,6 +72,8 @@ export interface CopyRecord {
   expiresAt: Date;
   signature?: string;
   podName?: string;
+  /** Absent on copies made before it was recorded. */
+  readyBy?: Date;
   /** Present on copies made with --scale-down. */
   session?: CopySession;
 }
@@ -103,6 +111,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
   if (read.has(CopyKeys.signature)) record.signature = read.pattern(CopyKeys.signature, /^[0-9a-f]{16}$/, 'a copy signature');
   const podName = read.objectName(CopyKeys.podName, { optional: true });
   if (podName !== undefined) record.podName = podName;
+  if (read.has(CopyKeys.readyBy)) record.readyBy = read.timestamp(CopyKeys.readyBy);
   // All or nothing: a session we cannot read whole could restore the wrong workload.
   if (SESSION_KEYS.some((key) => read.has(key))) {
     record.session = {

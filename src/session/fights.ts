@@ -30,5 +30,10 @@ export function fightWarnings(kindName: string, workload: any, hpas: any[], scal
       warnings.push(`${kindName} is managed by ${marker.tool} (${marker.key}); a sync with self-heal may restore its replicas`);
     }
   }
+  // Suspending a CronJob stops new runs, not the Jobs it already started.
+  const active: Ref[] = kind === 'cronjob' ? (workload.status?.active ?? []) : [];
+  if (active.length > 0) {
+    warnings.push(`suspending ${kindName} does not stop the Jobs it already started (${active.map((j) => `job/${j.name}`).join(', ')}); they keep running beside the copy`);
+  }
   return warnings;
 }

@@ -1,6 +1,7 @@
 import { releaseHold } from '../apply/hold.js';
 import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply/copies.js';
 import { CliError, messageOf } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys } from './hold.js';
 
@@ -8,9 +9,11 @@ import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReaso
 export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> {
   const ns = copy.job.metadata!.namespace!;
   const jobName = copy.job.metadata!.name!;
+  // The copy goes first, so the original never runs beside it.
   await cluster.deleteJob(ns, jobName);
   const session = copy.record.session;
   if (!session) return `deleted copy job ${jobName}`;
+  await faultPoint('during-delete');
   const kind = session.scaledKind;
   const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id).catch((err: unknown) => {
     throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
@@ -20,22 +23,68 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
 }
 
 /**
+ * Why a copy is stale, judged on the API server's clock, or undefined while it is live. The copy
+ * Job's lease is only a mirror for `status`: when that mirror lapsed, the hold on the workload
+ * decides (the two writes of a renewal can fail apart). `judgedLease` is the workload's lease
+ * annotation the judgement was made on.
+ */
+async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ reason: string; judgedLease?: string } | undefined> {
+  const reason = staleCopyReason(copy.record, isFinished(copy.job), now);
+  const session = copy.record.session;
+  const leaseLapsedOnly = reason !== undefined && session && !session.detached && !isFinished(copy.job) && copy.record.expiresAt > now;
+  if (!reason || !leaseLapsedOnly) return reason === undefined ? undefined : { reason };
+  const object = await cluster.find(session.scaledKind, session.scaledName, copy.job.metadata!.namespace!);
+  const hold = object && readHold(object.metadata, session.scaledKind);
+  if (!hold || isDamaged(hold) || hold.session !== session.id) return { reason }; // its hold is gone: an orphan
+  if (!staleReason(hold, now, true)) return undefined; // the hold's lease is live: so is the copy
+  return { reason, judgedLease: object.metadata.annotations[HoldKeys.leaseExpires] };
+}
+
+/**
+ * Removes a copy judged stale, acting only on what was judged: the hold is released only while
+ * its lease is the one seen expired, and the Job is deleted only as it was listed. A session
+ * that renewed in between keeps both.
+ */
+async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string | undefined): Promise<string> {
+  const ns = copy.job.metadata!.namespace!;
+  const jobName = copy.job.metadata!.name!;
+  const session = copy.record.session;
+  let restored = '';
+  if (session) {
+    const scaled = `${session.scaledKind}/${session.scaledName}`;
+    const released = await releaseHold(cluster, session.scaledKind, ns, session.scaledName, session.id, judgedLease);
+    if (released.renewed) return `left it: its session renewed the lease on ${scaled} meanwhile`;
+    await faultPoint('during-gc');
+    restored = released.restored ? `; restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `; ${scaled} was no longer held by it`;
+  }
+  const deleted = await cluster.deleteJob(ns, jobName, copy.job.metadata!.resourceVersion);
+  return deleted ? `deleted copy job ${jobName}${restored}` : `left copy job ${jobName}: it changed since it was judged${restored}`;
+}
+
+/**
  * The cheap pass every command makes over the copies it already listed: stale copies (expired,
  * finished, or whose session stopped renewing) are deleted and their originals restored.
  * Returns the copies that are still live.
  */
 export async function collectStaleCopies(cluster: Cluster, copies: Copy[], report: (line: string) => void): Promise<Copy[]> {
-  const now = new Date();
+  const now = cluster.now();
   const live: Copy[] = [];
   for (const copy of copies) {
-    const reason = staleCopyReason(copy.record, isFinished(copy.job), now);
-    if (!reason || copy.job.metadata?.deletionTimestamp) {
-      if (!copy.job.metadata?.deletionTimestamp) live.push(copy);
-      continue;
-    }
+    if (copy.job.metadata?.deletionTimestamp) continue;
     // One copy we may not clean (someone else's, forbidden) must not fail the command at hand.
-    const done = await removeCopy(cluster, copy).catch((err: unknown) => `could not clean it up: ${messageOf(err)}`);
-    report(`gc: copy job ${copy.job.metadata!.name} is stale (${reason}): ${done}`);
+    let done: string;
+    try {
+      const stale = await judgeCopy(cluster, copy, now);
+      if (!stale) {
+        live.push(copy);
+        continue;
+      }
+      await faultPoint('gc-after-judging');
+      done = `is stale (${stale.reason}): ${await removeStaleCopy(cluster, copy, stale.judgedLease)}`;
+    } catch (err) {
+      done = `could not be cleaned up: ${messageOf(err)}`;
+    }
+    report(`gc: copy job ${copy.job.metadata!.name} ${done}`);
   }
   return live;
 }
@@ -50,7 +99,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
   const live = await collectStaleCopies(cluster, copies, report);
   // A damaged copy still runs: the hold it may belong to is not stale for want of it.
   const liveJobs = new Set([...live, ...damaged].map((c) => `${c.job.metadata!.namespace}/${c.job.metadata!.name}`));
-  const now = new Date();
+  const now = cluster.now();
   for (const kind of SCALABLE_KINDS) {
     // Only Rollouts may be missing altogether (no Argo Rollouts CRD: a 404); a 403 or a timeout is reported.
     const held = kind === 'rollout' ? ((await cluster.listIfServed(kind, namespace, `${HoldKeys.held}=true`)) ?? []) : await cluster.list(kind, namespace, `${HoldKeys.held}=true`);
@@ -66,8 +115,17 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);
       const reason = staleReason(hold, now, jobExists);
       if (!reason) continue;
-      if (jobExists) await cluster.deleteJob(ns, hold.copyJob);
-      const released = await releaseHold(cluster, kind, ns, name, hold.session);
+      await faultPoint('gc-after-judging');
+      // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
+      const released = await releaseHold(cluster, kind, ns, name, hold.session, object.metadata.annotations[HoldKeys.leaseExpires]);
+      if (released.renewed) {
+        report(`gc: hold on ${kind}/${name} in ${ns} was renewed while judged stale; left it`);
+        continue;
+      }
+      await faultPoint('during-gc');
+      // Its session is over: a copy it left running goes too.
+      const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
+      if (copy) await cluster.deleteJob(ns, hold.copyJob, copy.job.metadata!.resourceVersion);
       report(
         `gc: hold on ${kind}/${name} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
       );

@@ -146,12 +146,15 @@ const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, 
 
 /**
  * Restoring: the original scale comes back only if the workload is still at our zero (or still
- * suspended). If someone scaled or resumed it meanwhile, their value wins: we only remove our
+ * suspended). `ifLeaseExpires` is the raw lease annotation a stale judgement was made on. If someone scaled or resumed it meanwhile, their value wins: we only remove our
  * annotations and warn.
  */
-export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindName: string): Release {
+export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindName: string, ifLeaseExpires?: string): Release {
   const annotations = object.metadata?.annotations ?? {};
   const patch: Release['patch'] = [{ op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: hold.session }];
+  // Restoring a hold judged stale: only while its lease is still the one judged expired, so a
+  // renewal that lands in between keeps the session alive.
+  if (ifLeaseExpires !== undefined) patch.push({ op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.leaseExpires)}`, value: ifLeaseExpires });
   const current = currentScale(kind, object);
   const untouched = suspends(kind) ? current === true : current === 0;
   let warning: string | undefined;
@@ -186,11 +189,15 @@ export function renewPatch(session: string, leaseExpires: Date, detached?: boole
 
 /**
  * Why a copy no longer serves anyone, or undefined while it does: its time ran out, its Job
- * finished, or (foreground --scale-down) its CLI stopped renewing the lease, e.g. after kill -9.
+ * finished, its CLI died before handing out the pod, or (foreground --scale-down) its CLI stopped
+ * renewing the lease, e.g. after kill -9.
  */
 export function staleCopyReason(record: CopyRecord, finished: boolean, now: Date): string | undefined {
   if (record.expiresAt <= now) return `it expired at ${record.expiresAt.toISOString()}`;
   if (finished) return 'its job finished';
+  if (!record.podName && record.readyBy && record.readyBy <= now) {
+    return `its CLI stopped before handing out its pod (the pod was due Running by ${record.readyBy.toISOString()})`;
+  }
   if (record.session && !record.session.detached && record.session.leaseExpires <= now) {
     return `its session stopped renewing the lease at ${record.session.leaseExpires.toISOString()}`;
   }

@@ -3,7 +3,9 @@ import { recordEvent } from '../apply/events.js';
 import { acquireHold, releaseHold, renewHold } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
 import { CliError, messageOf } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
+import { isUnreachable } from '../kube/errors.js';
 import { CopyKeys } from '../plan/labels.js';
 import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
@@ -11,8 +13,27 @@ import { warn } from '../render/terminal.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from './hold.js';
 import { whenInterrupted } from './interrupt.js';
+import { Renewer } from './renewer.js';
 
 export const newSessionId = (): string => randomBytes(6).toString('hex');
+
+/** How long the end of a session keeps trying to restore while the API server cannot be reached. */
+const RESTORE_RETRY_MS = 20_000;
+
+/** Runs `work` again (every second, until `deadline`) as long as it fails for want of the API server. */
+async function retryWhileUnreachable<T>(work: () => Promise<T>, deadline: number, progress: Progress): Promise<T> {
+  let said = false;
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isUnreachable(err) || Date.now() >= deadline) throw err;
+      if (!said) progress.step(`the API server cannot be reached; retrying for up to ${RESTORE_RETRY_MS / 1000}s`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
 
 /**
  * One --scale-down session: holds the original at zero while the copy lives, renews the lease
@@ -20,8 +41,7 @@ export const newSessionId = (): string => randomBytes(6).toString('hex');
  * to call at any point: it undoes exactly what has been done.
  */
 export class ScaleDownSession {
-  private timer: NodeJS.Timeout | undefined;
-  private renewing: Promise<void> | undefined;
+  private readonly renewer: Renewer;
   private held = false;
   private jobCreated = false;
   private lost = false;
@@ -41,6 +61,7 @@ export class ScaleDownSession {
     private readonly progress: Progress,
   ) {
     this.kindName = `${target.kind}/${target.name}`;
+    this.renewer = new Renewer(Math.max(1000, leaseMs / 3), () => this.renew());
   }
 
   /** Takes the hold (exit 3 when someone else has it) and starts renewing the lease. */
@@ -48,14 +69,15 @@ export class ScaleDownSession {
     const { tookOver } = await acquireHold(this.cluster, this.target, this.hold, () => {
       this.held = true;
       this.renewed = new Date();
-      // Renewing keeps the process alive while the hold is ours, which is what it should do.
-      this.timer = setInterval(() => (this.renewing = this.renew()), Math.max(1000, this.leaseMs / 3));
+      this.renewer.start();
     });
     if (tookOver) {
       this.progress.done(
         `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
       );
-      await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob).catch((err: unknown) => {
+      // Only as judged: if it changed since, its session is alive after all and ends itself on
+      // its next renewal, when it finds the hold gone.
+      await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob, tookOver.copyJobVersion).catch((err: unknown) => {
         warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${messageOf(err)}`);
       });
     }
@@ -75,7 +97,7 @@ export class ScaleDownSession {
   }
 
   private async renew(): Promise<void> {
-    const leaseExpires = new Date(Date.now() + this.leaseMs);
+    const leaseExpires = new Date(this.cluster.now().getTime() + this.leaseMs);
     const ns = this.target.namespace;
     try {
       const [held] = await Promise.all([
@@ -97,10 +119,9 @@ export class ScaleDownSession {
     }
   }
 
-  private async stopRenewing(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.renewing; // a renewal in flight must not land after what comes next
+  /** A renewal in flight must not land after what comes next: this waits for it. */
+  private stopRenewing(): Promise<void> {
+    return this.renewer.stop();
   }
 
   /** Hands the hold to the copy's lifetime (--detach): it lasts until the copy expires or is deleted. */
@@ -186,8 +207,12 @@ export class ScaleDownSession {
    */
   async end(): Promise<void> {
     await this.stopRenewing();
+    const ns = this.target.namespace;
+    // An API server that is away (restarting) gets RESTORE_RETRY_MS to come back.
+    const deadline = Date.now() + RESTORE_RETRY_MS;
+    const retrying = <T>(work: () => Promise<T>) => retryWhileUnreachable(work, deadline, this.progress);
     if (!this.held) {
-      if (this.jobCreated) await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob);
+      if (this.jobCreated) await retrying(() => this.cluster.deleteJob(ns, this.hold.copyJob));
       return;
     }
     // The restore must happen even if deleting the copy fails (e.g. forbidden); that error is
@@ -195,11 +220,12 @@ export class ScaleDownSession {
     this.progress.step(this.jobCreated ? `deleting copy job ${this.hold.copyJob} and restoring ${this.kindName}` : `restoring ${this.kindName}`);
     let deleteFailure: unknown;
     if (this.jobCreated) {
-      await this.cluster.deleteJob(this.target.namespace, this.hold.copyJob).catch((err: unknown) => (deleteFailure = err));
+      await retrying(() => this.cluster.deleteJob(ns, this.hold.copyJob)).catch((err: unknown) => (deleteFailure = err));
     }
+    await faultPoint('during-restore');
     let released;
     try {
-      released = await releaseHold(this.cluster, this.target.kind, this.target.namespace, this.target.name, this.hold.session);
+      released = await retrying(() => releaseHold(this.cluster, this.target.kind, ns, this.target.name, this.hold.session));
     } catch (err) {
       throw new CliError(
         `could not restore ${this.kindName} (${messageOf(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,

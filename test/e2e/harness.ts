@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 
@@ -37,7 +38,9 @@ export function kubectl(args: string[], opts: { env?: NodeJS.ProcessEnv; input?:
         maxBuffer: 16 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        // Killed by a signal: the shell's convention, 128 + its number (137 for SIGKILL).
+        const signalled = err?.signal ? 128 + (constants.signals[err.signal] ?? 0) : undefined;
+        const code = err ? (typeof err.code === 'number' ? err.code : (signalled ?? 1)) : 0;
         resolve({ code, stdout, stderr });
       },
     );

@@ -36,6 +36,12 @@ const jobOf = (pod: string): string => pod.replace(/-[a-z0-9]{5}$/, '');
 
 const nextHint = (pod: string): string[] => [`Next: kubectl exec -it ${pod} -n ${ns} -- sh`, `  or: mirrord exec --target pod/${pod} -n ${ns} -- <your app>`];
 
+/**
+ * The line saying the original's pods terminated, as often as it is there: only when some were
+ * still terminating after the scale to zero (timing), with `mark` on a terminal.
+ */
+const terminated = (lines: string[], mark = '✔ '): string[] => lines.filter((l) => l === `${mark}the pods of deployment/checkout-api terminated`);
+
 /** What holds for every run on a terminal with NO_COLOR: a spinner ran, and left nothing behind. */
 function assertTerminalHygiene(raw: string, screen: string[]): void {
   // On a terminal, so a spinner ran (else this test would prove nothing).
@@ -94,6 +100,7 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
   async function detachedCopyChecks(output: string, screen: string[], pod: string): Promise<void> {
     expect(screen).toEqual([
       '✔ deployment/checkout-api scaled to 0 (was 3)',
+      ...terminated(screen),
       `✔ copy of deployment/checkout-api is Running: pod ${pod}`,
       pod,
       ...nextHint(pod),
@@ -132,6 +139,7 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
       const pod = podLine(screen);
       expect(screen).toEqual([
         '✔ deployment/checkout-api scaled to 0 (was 3)',
+        ...terminated(screen),
         `✔ copy of deployment/checkout-api is Running: pod ${pod}`,
         pod,
         ...nextHint(pod),
@@ -166,6 +174,8 @@ describe('where stderr is not a terminal', () => {
     const job = jobOf(pod);
     expect(r.stderr.split('\n')).toEqual([
       'deployment/checkout-api scaled to 0 (was 3)',
+      ...r.stderr.split('\n').filter((l) => /^waiting for \d+ pods? of deployment\/checkout-api to terminate$/.test(l)),
+      ...terminated(r.stderr.split('\n'), ''),
       `created job ${job}; waiting for its pod to be Running`,
       ...r.stderr.split('\n').filter((l) => l.startsWith(`pod ${pod}: `)),
       `copy of deployment/checkout-api is Running: pod ${pod}`,

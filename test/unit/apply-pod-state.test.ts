@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { V1Pod } from '../../src/kube/types.js';
-import { podState } from '../../src/apply/pod-state.js';
+import { firstSentence, podState } from '../../src/apply/pod-state.js';
 
 const scheduled = { type: 'PodScheduled', status: 'True' };
 
@@ -117,5 +117,19 @@ describe('podState', () => {
         }),
       ),
     ).toEqual({ state: 'running' });
+  });
+});
+
+describe('firstSentence: the scheduler reason as one clean sentence', () => {
+  it('drops the preemption report and trailing fragments', () => {
+    expect(firstSentence('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found')).toBe(
+      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+    );
+    expect(
+      firstSentence("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."),
+    ).toBe("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+    expect(firstSentence('0/3 nodes are available: 3 Insufficient cpu.')).toBe('0/3 nodes are available: 3 Insufficient cpu.');
+    expect(firstSentence(undefined)).toBeUndefined();
+    expect(firstSentence('')).toBeUndefined();
   });
 });

@@ -42,6 +42,7 @@ function input(overrides: Partial<CopyPlanInput> = {}, options: Partial<CopyOpti
     options: { ...defaultOptions, ...options },
     owner: { user: 'alice', host: 'laptop' },
     now: new Date('2025-03-01T10:00:00.000Z'),
+    readyBy: new Date('2025-03-01T10:05:00.000Z'),
     suffix: 'k2x9q',
     signature: 'abcdef0123456789',
     ...overrides,
@@ -85,6 +86,7 @@ describe('buildCopyJob: the Job', () => {
       [CopyKeys.createdAt]: '2025-03-01T10:00:00.000Z',
       [CopyKeys.expiresAt]: '2025-03-01T12:00:00.000Z',
       [CopyKeys.signature]: 'abcdef0123456789',
+      [CopyKeys.readyBy]: '2025-03-01T10:05:00.000Z',
     });
   });
 

@@ -63,6 +63,7 @@ describe('readCopyRecord', () => {
       options,
       owner: { user: 'alice', host: 'laptop' },
       now,
+      readyBy: new Date('2025-03-01T10:05:00.000Z'),
       suffix: 'abcde',
       signature: '0123456789abcdef',
     });
@@ -76,6 +77,7 @@ describe('readCopyRecord', () => {
       createdAt: now,
       expiresAt: new Date('2025-03-01T11:00:00.000Z'),
       signature: '0123456789abcdef',
+      readyBy: new Date('2025-03-01T10:05:00.000Z'),
     });
   });
 
@@ -86,6 +88,7 @@ describe('readCopyRecord', () => {
       options: { ...options, scaleDown: false, ttlSeconds: 60 },
       owner: { user: 'bob', host: 'ci' },
       now,
+      readyBy: now,
       suffix: 'zzzzz',
       signature: 'ffffffffffffffff',
     });

@@ -78,4 +78,12 @@ describe('fightWarnings', () => {
       'deployment/web is managed by Flux (helm.toolkit.fluxcd.io/name); a sync with self-heal may restore its replicas',
     ]);
   });
+
+  it('names the Jobs a CronJob already started, which suspending it does not stop', () => {
+    const cronJob = { metadata: { name: 'nightly' }, status: { active: [{ kind: 'Job', name: 'nightly-29001' }, { kind: 'Job', name: 'nightly-29002' }] } };
+    expect(fightWarnings('cronjob/nightly', cronJob, [], [])).toEqual([
+      'suspending cronjob/nightly does not stop the Jobs it already started (job/nightly-29001, job/nightly-29002); they keep running beside the copy',
+    ]);
+    expect(fightWarnings('cronjob/nightly', { ...cronJob, status: {} }, [], [])).toEqual([]);
+  });
 });

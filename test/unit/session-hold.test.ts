@@ -287,6 +287,15 @@ describe('releasePatch', () => {
     expect(paths).not.toContain('/metadata/labels/app');
   });
 
+  it('restores a hold judged stale only while its lease is still the one judged', () => {
+    const object = heldObject('deployment', hold({ original: 3 }), { replicas: 3 });
+    const { patch } = releasePatch('deployment', object, hold({ original: 3 }), 'deployment/web', '2025-03-01T10:00:30.000Z');
+    expect(patch.slice(0, 2)).toEqual([
+      sessionTest,
+      { op: 'test', path: '/metadata/annotations/copy-target.dev~1hold-lease-expires', value: '2025-03-01T10:00:30.000Z' },
+    ]);
+  });
+
   it('leaves a scale someone else set, and warns naming it', () => {
     const object = heldObject('deployment', hold({ original: 3 }), {});
     object.spec.replicas = 5;
@@ -400,6 +409,15 @@ describe('staleCopyReason', () => {
     expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T12:00:00.000Z') }, false, now)).toBe(
       'its session stopped renewing the lease at 2025-03-01T12:00:00.000Z',
     );
+  });
+
+  it('reports a copy whose pod was never handed out by its ready-by time, and only then', () => {
+    const readyBy = new Date('2025-03-01T11:30:00.000Z');
+    expect(staleCopyReason({ ...base, readyBy }, false, now)).toBe(
+      'its CLI stopped before handing out its pod (the pod was due Running by 2025-03-01T11:30:00.000Z)',
+    );
+    expect(staleCopyReason({ ...base, readyBy, podName: 'copy-web-abcde-x1y2z' }, false, now)).toBeUndefined();
+    expect(staleCopyReason({ ...base, readyBy: new Date('2025-03-01T12:00:01.000Z') }, false, now)).toBeUndefined();
   });
 
   it('never calls a detached session stale by its lease', () => {

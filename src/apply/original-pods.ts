@@ -1,0 +1,42 @@
+import type { Cluster } from '../kube/cluster.js';
+import type { V1Pod } from '../kube/types.js';
+import { selectorQuery } from '../plan/selector.js';
+import type { ScaleTarget } from '../resolve/scale-target.js';
+import { waitForNoPods } from './wait-for-no-pods.js';
+
+/** Kinds whose pods linger after the scale to zero, and are waited for. */
+const WAITED_FOR = new Set(['deployment', 'rollout', 'replicaset', 'statefulset']);
+
+const ownedBy = (pod: V1Pod, kind: string, names: Set<string>): boolean =>
+  pod.metadata?.ownerReferences?.some((r) => r.controller && r.kind === kind && names.has(r.name)) ?? false;
+
+/**
+ * After --scale-down took the hold, waits until the original's pods are gone (a pod keeps running
+ * through its termination grace period), so nothing competes with the copy. Deployments and
+ * Rollouts own their pods through ReplicaSets. `onRemaining` hears the pods still there.
+ */
+export async function waitForOriginalPodsGone(
+  cluster: Cluster,
+  target: ScaleTarget,
+  timeoutMs: number,
+  abort: AbortSignal,
+  onRemaining: (names: string[]) => void,
+): Promise<void> {
+  if (!WAITED_FOR.has(target.kind)) return;
+  const labelSelector = selectorQuery(target.object.spec?.selector);
+  let belongs: (pod: V1Pod) => boolean;
+  if (target.kind === 'deployment' || target.kind === 'rollout') {
+    const uid = target.object.metadata?.uid;
+    const replicaSets = await cluster.list('replicaset', target.namespace, labelSelector);
+    const owned = new Set<string>(
+      replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r: { uid?: string }) => r.uid === uid)).map((rs) => rs.metadata.name),
+    );
+    if (owned.size === 0) return;
+    belongs = (pod) => ownedBy(pod, 'ReplicaSet', owned);
+  } else {
+    const kind = target.kind === 'statefulset' ? 'StatefulSet' : 'ReplicaSet';
+    belongs = (pod) => ownedBy(pod, kind, new Set([target.name]));
+  }
+  const owner = `${target.kind}/${target.name}`;
+  await waitForNoPods(cluster, { namespace: target.namespace, labelSelector, belongs, owner }, timeoutMs, abort, onRemaining);
+}
