@@ -18,7 +18,8 @@ let removeNs: () => Promise<void>;
 
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('terminal'));
-  await apply(ns, deployment('checkout-api', 3, { containers: [{ name: 'app', image: 'registry.example/checkout-api:1' }] }));
+  // A short grace period: --scale-down waits for the original's pods to terminate.
+  await apply(ns, deployment('checkout-api', 3, { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'registry.example/checkout-api:1' }] }));
   await mustKubectl(['rollout', 'status', 'deployment/checkout-api', '-n', ns, '--timeout=90s']);
 });
 afterAll(async () => removeNs?.());
