@@ -3,8 +3,9 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
-import { attachDashedValues, joinKindAndName, wantsVerbose } from './target/argv.js';
-import { writeData, writeLine, writeLines } from './render/terminal.js';
+import { setRequestLogger } from './kube/request-log.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
+import { escapeTerminal, writeData, writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
 
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
@@ -22,7 +23,8 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file to use' })
     .option('context', { type: 'string', describe: 'The name of the kubeconfig context to use' })
     .option('namespace', { alias: 'n', type: 'string', describe: 'The namespace scope for this request' })
-    .option('v', { alias: 'verbose', type: 'count', describe: 'Verbose errors: -v adds the stack trace' });
+    // Taken out of argv before parsing (takeVerbosity); declared here for --help only.
+    .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request' });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,9 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   installSignalHandlers();
-  const verbose = wantsVerbose(argv);
+  const { level, argv: rest } = takeVerbosity(argv);
+  const verbose = level > 0;
+  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)));
   try {
-    await withGlobalFlags(yargs(joinKindAndName(attachDashedValues(argv))))
+    await withGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')
       .usage('$0 KIND/NAME[/container/CONTAINER] [flags]\n\nCopy a workload\'s pod into a probe-free pod owned by a Job.')
       .command(
@@ -113,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       .version(false)
       .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 80) : null)
       .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
+        throw err ?? new UsageError(explainUnknownArguments(msg, argv));
       })
       .parseAsync();
     return ExitCode.ok;

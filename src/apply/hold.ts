@@ -111,6 +111,8 @@ export interface Released {
   /** Set when the hold was judged stale but its session renewed the lease meanwhile: left alone. */
   renewed?: true;
   warning?: string;
+  /** The workload as restored (for the event that says so). */
+  object?: any;
 }
 
 /**
@@ -139,8 +141,8 @@ export async function releaseHold(
     if (!hold) return { restored: false };
     const { patch, warning } = releasePatch(kind, object, hold, kindName, ifLeaseExpires);
     try {
-      await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
-      return { restored: true, warning };
+      const restored = await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
+      return { restored: true, warning, object: restored };
     } catch (err) {
       // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
       const changed = isFailedPatchTest(err) && (await cluster.find(kind, name, namespace))?.metadata?.resourceVersion !== object.metadata.resourceVersion;

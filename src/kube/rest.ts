@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { messageOf } from '../errors.js';
+import { startRequestLog } from './request-log.js';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
 export class ApiError extends Error {
@@ -70,16 +72,21 @@ export class RestClient {
       // Node sends a DELETE body with neither length nor chunking unless told: the server would ignore it.
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    const logged = startRequestLog(method, url);
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
         this.observeServerDate(res);
         readBody(res).then((parsed) => {
           const status = res.statusCode ?? 0;
+          logged(`${status} ${res.statusMessage ?? ''}`.trim());
           if (status >= 200 && status < 300) resolve(parsed as T);
           else reject(new ApiError(status, parsed));
         }, reject);
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        logged(`failed (${messageOf(err)})`);
+        reject(err);
+      });
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.end(payload);
@@ -102,8 +109,15 @@ export class RestClient {
     };
     this.prepare('GET', path).then(({ url, options, secure }) => {
       if (finished) return;
+      const logged = startRequestLog('WATCH', url);
+      const watchDone = onDone;
+      onDone = (err) => {
+        logged(err ? `ended (${messageOf(err)})` : 'ended by the server');
+        watchDone(err);
+      };
       req = (secure ? https : http).request(url, options, (res) => {
         const status = res.statusCode ?? 0;
+        startRequestLog('WATCH', url)(`${status} ${res.statusMessage ?? ''} (open)`.trim());
         if (status !== 200) {
           readBody(res).then((parsed) => finish(new ApiError(status, parsed)), finish);
           return;

@@ -1,9 +1,16 @@
-import { releaseHold } from '../apply/hold.js';
+import { recordEvent } from '../apply/events.js';
+import { releaseHold, type Released } from '../apply/hold.js';
 import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply/copies.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys } from './hold.js';
+import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys, type ScalableKind } from './hold.js';
+
+/** Tells `kubectl describe` readers that the original came back, and why (best effort). */
+async function recordRestore(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, released: Released, why: string): Promise<void> {
+  if (!released.restored) return;
+  await recordEvent(cluster, { kind, name, namespace, object: released.object }, 'CopyTargetRestored', `restored: ${why}`);
+}
 
 /** Deletes one copy and, if it holds a scale-down, restores the original. Returns what was done. */
 export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> {
@@ -18,6 +25,7 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
   const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id).catch((err: unknown) => {
     throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
   });
+  await recordRestore(cluster, kind, ns, session.scaledName, released, `copy job ${jobName} was deleted ("kubectl copy-target delete")`);
   const restored = released.restored ? `restored ${kind}/${session.scaledName}` : `${kind}/${session.scaledName} was no longer held by it`;
   return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
 }
@@ -54,6 +62,7 @@ async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string
     const scaled = `${session.scaledKind}/${session.scaledName}`;
     const released = await releaseHold(cluster, session.scaledKind, ns, session.scaledName, session.id, judgedLease);
     if (released.renewed) return `left it: its session renewed the lease on ${scaled} meanwhile`;
+    await recordRestore(cluster, session.scaledKind, ns, session.scaledName, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
     await faultPoint('during-gc');
     restored = released.restored ? `; restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `; ${scaled} was no longer held by it`;
   }
@@ -122,6 +131,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
         report(`gc: hold on ${kind}/${name} in ${ns} was renewed while judged stale; left it`);
         continue;
       }
+      await recordRestore(cluster, kind, ns, name, released, `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`);
       await faultPoint('during-gc');
       // Its session is over: a copy it left running goes too.
       const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);

@@ -25,7 +25,27 @@ const split = (argv: string[]): [string[], string[]] => {
 
 /** -v, -vv, --v=N or --verbose before `--` (after it, `grep -v` is the user's). */
 export function wantsVerbose(argv: string[]): boolean {
-  return split(argv)[0].some((a) => /^-v+$/.test(a) || a === '--verbose' || a.startsWith('--v='));
+  return takeVerbosity(argv).level > 0;
+}
+
+/**
+ * kubectl's verbosity, taken out of the command line: -v=N, --v=N, -v N, --v N set N; a bare -v
+ * (or -vv, --verbose) counts. Only before `--`: after it, `grep -v` is the user's.
+ */
+export function takeVerbosity(argv: string[]): { level: number; argv: string[] } {
+  const [ours, theirs] = split(argv);
+  const rest: string[] = [];
+  let level = 0;
+  for (let i = 0; i < ours.length; i++) {
+    const a = ours[i]!;
+    const valued = /^--?v=(\d+)$/.exec(a);
+    if (valued) level = Number(valued[1]);
+    else if ((a === '-v' || a === '--v') && /^\d+$/.test(ours[i + 1] ?? '')) level = Number(ours[++i]);
+    else if (/^-v+$/.test(a)) level += a.length - 1;
+    else if (a === '--verbose' || a === '--v') level += 1;
+    else rest.push(a);
+  }
+  return { level, argv: [...rest, ...theirs] };
 }
 
 /**
@@ -69,4 +89,25 @@ export function joinKindAndName(argv: string[]): string[] {
   joined[first] = `${kind}/${ours[second]}`;
   joined.splice(second, 1);
   return [...joined, ...theirs];
+}
+
+/**
+ * yargs' "Unknown argument(s): bogus-flag, bogusFlag" said as kubectl says it: "unknown flag:
+ * --bogus-flag" for a flag (its camelCase twin dropped), "unexpected argument" for a word.
+ */
+export function explainUnknownArguments(message: string, argv: string[]): string {
+  const match = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!match) return message;
+  const ours = split(argv)[0];
+  const flags: string[] = [];
+  const words: string[] = [];
+  for (const name of match[1]!.split(', ')) {
+    const flag = ours.find((a) => [`--${name}`, `--no-${name}`, `-${name}`].includes(a.split('=')[0]!));
+    if (flag !== undefined) flags.push(flag.split('=')[0]!);
+    else if (ours.includes(name)) words.push(name);
+    // else: yargs' camelCase spelling of a flag already named
+  }
+  const parts = [...new Set(flags)].map((f) => `unknown flag: ${f}`);
+  if (words.length > 0) parts.push(`unexpected argument${words.length > 1 ? 's' : ''}: ${words.join(' ')}`);
+  return parts.length > 0 ? `${parts.join('; ')}; see --help` : message;
 }

@@ -75,6 +75,14 @@ describe('kubectl copy-target errors', () => {
     expect(await fails(2, ['-n', n, 'deploy/web', '--scale-down', '--duration', '-1m'])).toBe('error: --duration must be positive');
   });
 
+  it('flags that make no sense alone or are unknown: 2, saying what to do', async () => {
+    expect(await fails(2, ['-n', n, 'deploy/web', '-c', 'app'])).toBe('error: -c app needs a command after --, e.g. -c app -- sleep infinity');
+    expect(await fails(2, ['-n', n, 'deploy/web', '--detach'])).toBe(
+      'error: --detach and --duration shape a --scale-down session; without --scale-down the copy always runs detached until --ttl',
+    );
+    expect(await fails(2, ['-n', n, 'deploy/web', '--no-such-flag'])).toBe('error: unknown flag: --no-such-flag; see --help');
+  });
+
   it('a container named in the target path that does not exist: 2, listing the containers', async () => {
     expect(await fails(2, ['-n', n, 'deploy/web/container/nope'])).toBe(
       'error: cannot use container "nope": deployment/web has no container "nope" (containers: app; init containers: none)',

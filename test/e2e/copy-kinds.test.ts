@@ -215,24 +215,40 @@ describe('kubectl copy-target: every kind', () => {
     },
   ];
 
+  /**
+   * One copy of each case, made before any test reads it: the per-kind tests and the tests after
+   * them read these runs, never each other's results. Each run keeps when it started and ended.
+   */
+  const runs = new Map<string, { r: Awaited<ReturnType<typeof plugin>>; before: number; after: number; source: any }>();
+  beforeAll(async () => {
+    for (const c of cases) {
+      const source = await c.source(); // read before the copy, as the copy read it
+      const before = Date.now();
+      const r = await plugin(['-n', n, c.target()]);
+      runs.set(c.title, { r, before, after: Date.now(), source });
+      if (r.code === 0) {
+        const podName = podNameFrom(r.stdout);
+        const { pod, job } = await readCopy(n, podName);
+        made.push({ target: c.target(), podName, podUid: pod.metadata.uid, jobName: job.metadata.name });
+      }
+    }
+  });
+
   it.each(cases)('$title', async (c) => {
-    const source = await c.source();
+    const { r, before, after, source } = runs.get(c.title)!;
     // The originals do have what the copy must lose, so these checks can fail.
     expect(probeKeys(source.spec)).toEqual(expect.arrayContaining(['app.livenessProbe', 'app.startupProbe', 'proxy.readinessProbe']));
     for (const key of c.generated ?? []) expect(source.metadata.labels).toHaveProperty([key]);
-
-    const before = Date.now();
-    const r = await plugin(['-n', n, c.target()]);
-    const after = Date.now();
     expect(r.code, r.stderr).toBe(0);
     const podName = podNameFrom(r.stdout);
     if (c.stderr) expect(r.stderr).toMatch(c.stderr);
+    // Every kind says what it copied and that it runs (a service: the workload behind it).
+    expect(r.stderr).toMatch(new RegExp(`^copy of ${c.kind}/${c.name()} is Running: pod ${podName}$`, 'm'));
     if (c.kind !== 'statefulset') expect(r.stderr).not.toMatch(/^Warning/m);
 
     const { pod, job } = await readCopy(n, podName);
     const jobName = job.metadata.name;
     expect(jobName).toMatch(/^copy-[a-z0-9-]+-[a-z0-9]{5}$/);
-    made.push({ target: c.target(), podName, podUid: pod.metadata.uid, jobName });
 
     // No probes anywhere: app containers, the plain init container and the native sidecar.
     expect(probeKeys(job.spec.template.spec)).toEqual([]);
@@ -261,8 +277,12 @@ describe('kubectl copy-target: every kind', () => {
       'copy-target.dev/expires-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       'copy-target.dev/signature': job.metadata.labels['copy-target.dev/signature'],
       'copy-target.dev/pod-name': podName,
+      'copy-target.dev/ready-by': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const created = Date.parse(a['copy-target.dev/created-at']);
+    // --pod-running-timeout (5m) and 10s for a CLI that gave up to delete its copy, from creation.
+    expect(Date.parse(a['copy-target.dev/ready-by']) - created).toBeGreaterThanOrEqual(310_000);
+    expect(Date.parse(a['copy-target.dev/ready-by']) - created).toBeLessThan(320_000);
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(created).toBeLessThanOrEqual(after + 1000);
     expect(Date.parse(a['copy-target.dev/expires-at']) - created).toBe(EIGHT_HOURS_MS);
@@ -312,16 +332,24 @@ describe('kubectl copy-target: every kind', () => {
 
   it("after the originals' controllers resync, every copy is still there and no original changed", async () => {
     expect(made.map((m) => m.target)).toHaveLength(cases.length);
-    // Annotating the originals makes each controller sync them again right away.
-    await mustKubectl([
-      'annotate', '--overwrite', '-n', n,
-      'deployment/web', 'deployment/api', `replicaset/${rsName}`, 'statefulset/db', 'job/batch', 'cronjob/nightly',
-      'rollout/ro-tmpl', 'rollout/ro-ref',
-      `e2e.copy-target.dev/resync=${Date.now()}`,
-    ]);
-    // A deliberate real wait: a controller that would adopt, count or delete a copy (or scale an
-    // original because of one) does so on this sync; nothing observable says "done syncing".
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // The controllers that select pods by label (and so could adopt, count or delete a copy) are
+    // made to sync again by a harmless spec change, and each says when it has: observedGeneration.
+    const labelSelecting = ['deployment/web', 'deployment/api', `replicaset/${rsName}`, 'statefulset/db'];
+    for (const object of labelSelecting) {
+      await mustKubectl(['patch', object, '-n', n, '--type=merge', '-p', '{"spec":{"minReadySeconds":1}}']);
+    }
+    // The Deployments pass it on to their ReplicaSets, whose controller then syncs too.
+    const replicaSets = (await getJson(['get', 'replicasets', '-n', n])).items.map((rs: any) => `replicaset/${rs.metadata.name}`);
+    for (const object of [...new Set([...labelSelecting, ...replicaSets])]) {
+      await expect
+        .poll(async () => {
+          const o = await getJson(['get', object, '-n', n]);
+          return o.status?.observedGeneration === o.metadata.generation && (!object.startsWith('deployment/') || o.status.updatedReplicas === o.status.replicas);
+        }, { timeout: 60_000 })
+        .toBe(true);
+    }
+    // Jobs and CronJobs select their pods by controller-uid, not by labels a copy carries, and no
+    // Rollouts controller runs here: there is nothing of theirs to wait for.
 
     for (const m of made) {
       const pod = await getJson(['get', 'pod', m.podName, '-n', n]);

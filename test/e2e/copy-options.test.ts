@@ -133,10 +133,10 @@ describe('kubectl copy-target options', () => {
     expect(r.stderr).toContain(`\nNext: kubectl exec -it ${podName} -c sidecar -n ${n} -- sh\n  or: mirrord exec --target pod/${podName}/container/sidecar -n ${n} -- <your app>\n`);
   });
 
-  it('--ttl sets the Job\'s activeDeadlineSeconds and expiry; a finished copy has a ttlSecondsAfterFinished', async () => {
+  it('--ttl sets the Job\'s activeDeadlineSeconds and expiry; a finished copy is removed 60s after it finished (ttlSecondsAfterFinished)', async () => {
     const { job } = await copyWeb('--ttl', '1h', '--new');
     expect(job.spec.activeDeadlineSeconds).toBe(3600);
-    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(job.spec.ttlSecondsAfterFinished).toBe(60); // a finished copy is removed a minute later
     const a = job.metadata.annotations;
     expect(Date.parse(a['copy-target.dev/expires-at']) - Date.parse(a['copy-target.dev/created-at'])).toBe(3600_000);
   });
@@ -183,16 +183,31 @@ describe('kubectl copy-target options', () => {
     expect(pod.status.phase).toBe('Running');
   });
 
+  it('a pod that takes longer to start than the server keeps a watch open: the wait re-watches and still sees it Running', async () => {
+    // The test cluster ends watches after 10-20s; this pod stays in ContainerCreating for 25s.
+    await apply(n, deployment('late', 0, { containers: [{ name: 'app', image: 'registry.example/late:1' }] }, { app: 'late', 'copy-target.dev/test-start-delay': '25s' }));
+    const r = await plugin(['-n', n, 'deploy/late', '-v=6']);
+    expect(r.code, r.stderr).toBe(0);
+    const podName = podNameFrom(r.stdout);
+    expect(r.stderr).toMatch(/^WATCH \S+\/pods\?labelSelector=batch\.kubernetes\.io%2Fjob-name%3Dcopy-late-\w+\S* ended by the server in \d+ milliseconds$/m);
+    expect((await readCopy(n, podName)).pod.status.phase).toBe('Running');
+  });
+
   it('a crash-looping copy keeps its pod while restartCount climbs, and its Job does not fail', async () => {
     const r = await plugin(['-n', n, 'deploy/crash']);
     expect(r.code, r.stderr).toBe(0);
     const podName = podNameFrom(r.stdout);
     const { job } = await readCopy(n, podName);
-    // kwok crashes the container once a second up to restartCount 5 and stays there; 5 cannot be skipped.
-    await mustKubectl(['wait', '--for=jsonpath={.status.containerStatuses[0].restartCount}=5', `pod/${podName}`, '-n', n, '--timeout=60s']);
+    // kwok crashes the container once a second up to restartCount 8 and stays there (8 cannot be
+    // skipped): past the Job default backoffLimit of 6, which counts restarts under OnFailure.
+    await mustKubectl(['wait', '--for=jsonpath={.status.containerStatuses[0].restartCount}=8', `pod/${podName}`, '-n', n, '--timeout=60s']);
+    // The Job controller acts on that pod update within its sync: a Failed condition would come now.
+    // No event marks "it looked and did nothing", so 5s is the best available bound.
+    const failed = await kubectl(['wait', '--for=condition=Failed', `job/${job.metadata.name}`, '-n', n, '--timeout=5s']);
+    expect(failed.code, 'the copy Job failed after its pod restarted 8 times').not.toBe(0);
     const pods = await getJson(['get', 'pods', '-n', n, '-l', `batch.kubernetes.io/job-name=${job.metadata.name}`]);
     expect(pods.items.map((p: any) => p.metadata.name)).toEqual([podName]);
-    expect(pods.items[0].status.containerStatuses[0].restartCount).toBeGreaterThanOrEqual(3);
+    expect(pods.items[0].status.containerStatuses[0].restartCount).toBe(8);
     expect(pods.items[0].status.containerStatuses[0].state.waiting.reason).toBe('CrashLoopBackOff');
     const after = await getJson(['get', 'job', job.metadata.name, '-n', n]);
     expect((after.status.conditions ?? []).filter((c: any) => c.type === 'Failed')).toEqual([]);
@@ -223,6 +238,19 @@ describe('kubectl copy-target options', () => {
       expect(live.metadata.labels['copy-target.dev/copy']).toBe('true');
       expect(live.metadata.labels['batch.kubernetes.io/job-name']).toMatch(/^copy-web-[a-z0-9]{5}$/);
       if (flags.length === 0) expect(r.stderr).toMatch(new RegExp(`^reusing copy pod ${printed.metadata.name} `, 'm'));
+      else expect(r.stderr).not.toMatch(/reusing/); // --new made a fresh one
     }
+  });
+
+  it('-o yaml prints the copy Pod object as kubectl lays it out', async () => {
+    const r = await plugin(['-n', n, 'deploy/web', '--new', '-o', 'yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    const printed = loadYaml(r.stdout) as any;
+    expect(printed).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: n }, status: { phase: 'Running' } });
+    const live = await getJson(['get', 'pod', printed.metadata.name, '-n', n]);
+    expect(printed.metadata.uid).toBe(live.metadata.uid);
+    expect(printed.spec.containers.map((c: any) => c.name)).toEqual(live.spec.containers.map((c: any) => c.name));
+    expect(r.stdout).toMatch(/^apiVersion: v1\nkind: Pod\nmetadata:\n/); // sorted keys, as kubectl -o yaml
+    expect(r.stdout).not.toContain('managedFields');
   });
 });

@@ -58,7 +58,7 @@ describe('the local control plane', () => {
 describe('kubectl copy-target version: kubeconfig handling like kubectl', () => {
   const dir = mkdtempSync(join(tmpdir(), 'copy-target-kc-'));
 
-  it('merges a KUBECONFIG that lists several files and honors --context and -n', async () => {
+  it('merges a KUBECONFIG that lists several files and honors --context and -n (a dry run allowed to the admin, refused to dev, found only in its namespace)', async () => {
     const full = readFileSync(kubeconfig(), 'utf8');
     const [head, contexts] = full.split(/^contexts:$/m);
     const clustersAndUsers = join(dir, 'a.yaml');
@@ -70,6 +70,23 @@ describe('kubectl copy-target version: kubeconfig handling like kubectl', () => 
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Server Version: v1\.\d+\.\d+$/m);
+
+    // What a command does depends on both: the server-side dry run is the admin's in that namespace,
+    // refused to the view-only dev user, and the Deployment is found only in its own namespace.
+    const ns = await freshNamespace('contexts');
+    try {
+      await mustKubectl(['create', 'deployment', 'web', '--image=registry.example/web:1', '-n', ns.name]);
+      const asAdmin = await plugin(['deploy/web', '--dry-run=server', '-o', 'yaml', '--context', 'admin', '-n', ns.name], { env });
+      expect(asAdmin.code, asAdmin.stderr).toBe(0);
+      expect(asAdmin.stdout).toContain(`namespace: ${ns.name}`);
+      const asDev = await plugin(['deploy/web', '--dry-run=server', '--context', 'dev', '-n', ns.name], { env });
+      expect(asDev.code).toBe(1);
+      expect(oneErrorLine(asDev.stderr)).toMatch(/jobs.batch is forbidden: User "dev" cannot create resource "jobs"/);
+      const elsewhere = await plugin(['deploy/web', '--dry-run=server', '--context', 'admin', '-n', 'kube-system'], { env });
+      expect(oneErrorLine(elsewhere.stderr)).toBe('error: deployment/web not found in namespace kube-system; check the name or pass -n NAMESPACE');
+    } finally {
+      await ns.remove();
+    }
   });
 
   it('fails in one line when the kubeconfig file is missing', async () => {
@@ -100,5 +117,19 @@ describe('kubectl copy-target version: kubeconfig handling like kubectl', () => 
     const r = await plugin(['version', '--context', 'no-such-context', '-v']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('-v=6 logs each API request (method, URL, status, milliseconds) on stderr, and never the token', async () => {
+    const token = /token: (\S+)/.exec(readFileSync(kubeconfig(), 'utf8'))![1]!;
+    for (const flag of [['-v=6'], ['--v', '6']]) {
+      const r = await plugin(['status', '-A', ...flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(/^GET https:\/\/127\.0\.0\.1:\d+\/apis\/batch\/v1\/jobs\?labelSelector=app\.kubernetes\.io%2Fmanaged-by%3Dkubectl-copy-target&limit=500 200 OK in \d+ milliseconds$/),
+      ]);
+      expect(r.stdout + r.stderr).not.toContain(token);
+    }
+    const quiet = await plugin(['status', '-A']);
+    expect(quiet.stderr).toBe('');
   });
 });

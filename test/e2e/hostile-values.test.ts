@@ -61,7 +61,8 @@ let patchDir: string;
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('hostile'));
   patchDir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  const spec = { containers: [{ name: 'app', image: 'registry.example/app:1' }] };
+  // Pods that go at once: --scale-down waits for the original's pods to be gone.
+  const spec = { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'registry.example/app:1' }] };
   await apply(ns, deployment('victim', 2, spec), deployment('plain', 0, spec));
 });
 afterAll(async () => {
@@ -219,7 +220,7 @@ describe('hostile values in every annotation we read on a copy Job', () => {
 
 describe('a damaged hold is never restored to a guess', () => {
   it('hold-original broken while held: the restore refuses, leaves the workload at 0 and names the annotation; gc too', async () => {
-    await apply(ns, deployment('worker', 3, { containers: [{ name: 'app', image: 'registry.example/worker:1' }] }));
+    await apply(ns, deployment('worker', 3, { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'registry.example/worker:1' }] }));
     const session = startPlugin(['deploy/worker', '-n', ns, '--scale-down', '--duration', '6s', '--lease-duration', '3s']);
     await waitFor('deployment/worker', ns, '{.spec.replicas}', '0');
     await mustKubectl(['annotate', 'deployment/worker', '-n', ns, '--overwrite', 'copy-target.dev/hold-original=lots']);

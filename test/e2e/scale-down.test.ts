@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlugin, waitFor } from './background.js';
-import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
+import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
 
 let ns: string;
 let removeNs: () => Promise<void>;
@@ -22,6 +23,8 @@ spec:
   template:
     metadata: {labels: {app: ${name}}}
     spec:
+      # --scale-down waits for the original's pods to be gone: these go at once, not after 30s.
+      terminationGracePeriodSeconds: 0
       containers:
       - name: app
         image: registry.example/app:1
@@ -45,6 +48,34 @@ async function copyJobs(target: string): Promise<string[]> {
 
 const holdKeys = (a: Record<string, string>) => Object.keys(a).filter((k) => k.startsWith('copy-target.dev/hold-'));
 
+/**
+ * Every value `.spec.replicas` of a Deployment took while `during` ran, read from a watch: proof
+ * that a scale-down happened before a failure, not just that the end state is right.
+ */
+async function replicasSeenDuring(name: string, namespace: string, during: () => Promise<void>): Promise<string[]> {
+  const watch = spawn('kubectl', ['get', 'deployment', name, '-n', namespace, '--watch', '-o', 'jsonpath={.spec.replicas}{"\\n"}'], {
+    env: { ...process.env, KUBECONFIG: kubeconfig() },
+  });
+  let seen = '';
+  watch.stdout.on('data', (d) => (seen += d));
+  await expect.poll(() => seen, { timeout: 30_000 }).not.toBe(''); // the watch is open: it printed the current value
+  try {
+    await during();
+    await expect.poll(() => seen.trim().split('\n').at(-1), { timeout: 30_000 }).not.toBe('0'); // the restore arrived
+  } finally {
+    watch.kill();
+  }
+  return seen.trim().split('\n');
+}
+
+/** The sequence went to 0 (the scale-down) and came back to `original`, in that order. */
+function expectScaledDownThenRestored(seen: string[], original: number): void {
+  const zero = seen.indexOf('0');
+  expect(zero, `replicas seen: ${seen.join(',')}`).toBeGreaterThan(-1);
+  expect(seen.slice(zero + 1), `replicas seen: ${seen.join(',')}`).toContain(String(original));
+  expect(seen.at(-1)).toBe(String(original));
+}
+
 describe('--scale-down: each scalable kind goes to zero (or suspended) and back to its exact value', () => {
   it('deployment, foreground session ended by --duration: 0 while held, back to 3, events recorded', async () => {
     await apply(deployment('web', 3));
@@ -63,11 +94,15 @@ describe('--scale-down: each scalable kind goes to zero (or suspended) and back 
     expect(await copyJobs('web')).toEqual([]);
     const events = await getJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=web,involvedObject.kind=Deployment']);
     const reasons = events.items.map((e: any) => `${e.reason}: ${e.message}`);
-    expect(reasons.some((m: string) => /^CopyTargetScaledDown: scaled to 0 \(was 3\) by admin@.+ for copy job copy-web-/.test(m))).toBe(true);
-    expect(reasons.some((m: string) => /^CopyTargetRestored: restored to 3 replicas after copy job copy-web-/.test(m))).toBe(true);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CopyTargetScaledDown: scaled to 0 \(was 3\) by admin@.+ for copy job copy-web-/),
+        expect.stringMatching(/^CopyTargetRestored: restored to 3 replicas after copy job copy-web-/),
+      ]),
+    );
   });
 
-  it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC; restored to 2', async () => {
+  it('statefulset: scaled to 0 and, once its pods are gone, the copy mounts the ordinal-0 PVC of each of its two claim templates; restored to 2', async () => {
     await apply(`
 apiVersion: apps/v1
 kind: StatefulSet
@@ -83,18 +118,26 @@ spec:
       containers:
       - name: db
         image: registry.example/db:1
-        volumeMounts: [{name: data, mountPath: /data}]
+        volumeMounts: [{name: data, mountPath: /data}, {name: logs, mountPath: /logs}]
   volumeClaimTemplates:
   - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+  - metadata: {name: logs}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `);
     await waitFor('statefulset/db', ns, '{.status.readyReplicas}', '2', '90s');
     const r = await plugin(['sts/db', '-n', ns, '--scale-down', '--detach']);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/emptyDir/);
+    // Once its pods are gone, and only then, the copy is made.
+    const waited = r.stderr.indexOf('waiting for 2 pods of statefulset/db to terminate');
+    expect(waited).toBeGreaterThan(-1);
+    expect(waited).toBeLessThan(r.stderr.indexOf('created job copy-db-'));
     const pod = await getJson(['get', 'pod', r.stdout.trim(), '-n', ns]);
     expect(pod.status.phase).toBe('Running');
     expect(pod.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+    // Every volumeClaimTemplate, not just the first.
+    expect(pod.spec.volumes.find((v: any) => v.name === 'logs')).toEqual({ name: 'logs', persistentVolumeClaim: { claimName: 'logs-db-0' } });
     expect(await replicas('statefulset', 'db')).toBe(0);
     const sts = await getJson(['get', 'pods', '-n', ns, '-l', 'app=db']);
     expect(sts.items.map((p: any) => p.metadata.name)).toEqual([r.stdout.trim()]); // only the copy
@@ -159,6 +202,53 @@ spec:
     expect(await replicas('deployment', 'owned')).toBe(2);
   });
 
+  it('what is scaled: a ReplicaSet owned by a Rollout scales the Rollout; a pod of a Job a CronJob started suspends the CronJob', async () => {
+    await apply(`
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ro-owner}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: ro-owner}}
+  template:
+    metadata: {labels: {app: ro-owner}}
+    spec: {containers: [{name: app, image: registry.example/ro:1}]}
+`);
+    const rolloutUid = (await getJson(['get', 'rollout', 'ro-owner', '-n', ns])).metadata.uid;
+    // What the Rollouts controller would make (none runs here): a ReplicaSet it controls.
+    await apply(`
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: ro-owner-5d8f
+  ownerReferences: [{apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: ro-owner, uid: ${rolloutUid}, controller: true}]
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: ro-owner}}
+  template:
+    metadata: {labels: {app: ro-owner}}
+    spec: {containers: [{name: app, image: registry.example/ro:1}]}
+`);
+    const viaRs = await plugin(['rs/ro-owner-5d8f', '-n', ns, '--scale-down', '--detach']);
+    expect(viaRs.code, viaRs.stderr).toBe(0);
+    expect(viaRs.stderr).toContain('replicaset/ro-owner-5d8f is managed by rollout/ro-owner; scaling rollout/ro-owner down instead');
+    expect(await replicas('rollout', 'ro-owner')).toBe(0);
+    expect((await plugin(['delete', 'rs/ro-owner-5d8f', '-n', ns])).code).toBe(0);
+    expect(await replicas('rollout', 'ro-owner')).toBe(3);
+
+    await mustKubectl(['create', 'cronjob', 'hourly', '-n', ns, '--image=registry.example/hourly:1', '--schedule=0 * * * *']);
+    await mustKubectl(['create', 'job', 'hourly-1', '-n', ns, '--from=cronjob/hourly']);
+    await waitFor('job/hourly-1', ns, '{.status.ready}', '1');
+    const jobPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'batch.kubernetes.io/job-name=hourly-1'])).items[0].metadata.name;
+    const viaPod = await plugin([`pod/${jobPod}`, '-n', ns, '--scale-down', '--detach']);
+    expect(viaPod.code, viaPod.stderr).toBe(0);
+    expect(viaPod.stderr).toContain(`pod/${jobPod} is managed by cronjob/hourly; scaling cronjob/hourly down instead`);
+    expect(await replicas('cronjob', 'hourly')).toBe(true);
+    expect(await replicas('job', 'hourly-1')).toBe(false); // the CronJob is held, not the Job in between
+    expect((await plugin(['delete', `pod/${jobPod}`, '-n', ns])).code).toBe(0);
+    expect(await replicas('cronjob', 'hourly')).toBe(false);
+  });
+
   it('cronjob and job are suspended and get their previous suspend value back', async () => {
     await apply(`
 apiVersion: batch/v1
@@ -190,6 +280,37 @@ spec:
     expect(await replicas('job', 'batch')).toBe(true);
     expect((await plugin(['delete', 'job/batch', '-n', ns])).code).toBe(0);
     expect(await replicas('job', 'batch')).toBe(false);
+
+    // Already suspended before the copy: suspended it stays (a restore that drops the field would resume it).
+    await apply(`
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: paused}
+spec:
+  schedule: "0 3 * * *"
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/paused:1}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: held-back}
+spec:
+  suspend: true
+  template:
+    spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/held:1}]}
+`);
+    for (const target of ['cronjob/paused', 'job/held-back']) {
+      const [kind, name] = target.split('/') as [string, string];
+      const r = await plugin([target, '-n', ns, '--scale-down', '--detach']);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await annotations(kind, name))['copy-target.dev/hold-original']).toBe('true');
+      expect((await plugin(['delete', target, '-n', ns])).code).toBe(0);
+      expect(await replicas(kind, name)).toBe(true);
+      expect(holdKeys(await annotations(kind, name))).toEqual([]);
+    }
   });
 
   it('refuses what cannot be scaled before creating anything: a bare pod, a DaemonSet pod', async () => {
@@ -223,10 +344,13 @@ spec:
 describe('--scale-down: one owner at a time', () => {
   it('20 concurrent sessions on one Deployment, 10 rounds: exactly one winner, 19 exit 3 naming the holder, replicas restored', async () => {
     await apply(deployment('race', 2));
+    let conflicts = 0;
     for (let round = 0; round < 10; round++) {
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => startPlugin(['deployment/race', '-n', ns, '--scale-down', '--detach', '--new']).done),
+        // -v=6 logs each request: the 409s show the conflict-and-retry path really ran.
+        Array.from({ length: 20 }, () => startPlugin(['deployment/race', '-n', ns, '--scale-down', '--detach', '--new', '-v=6']).done),
       );
+      conflicts += results.reduce((n, r) => n + (r.stderr.match(/^PATCH \S+\/deployments\/race\S* 409 Conflict in \d+ milliseconds$/gm)?.length ?? 0), 0);
       const winners = results.filter((r) => r.code === 0);
       const losers = results.filter((r) => r.code !== 0);
       expect(winners, `round ${round}: ${results.map((r) => r.code).join(',')}`).toHaveLength(1);
@@ -243,6 +367,7 @@ describe('--scale-down: one owner at a time', () => {
       expect(await replicas('deployment', 'race')).toBe(2);
       expect(holdKeys(await annotations('deployment', 'race'))).toEqual([]);
     }
+    expect(conflicts, 'no racer ever met a 409 Conflict: the retry path never ran').toBeGreaterThan(0);
   }, 600_000);
 
   it('a second session on a held workload fails without disturbing the first; reuse never hands out a session-owned copy', async () => {
@@ -313,16 +438,68 @@ spec:
       containers: [{name: app, image: registry.example/gated:1}]
 `);
     for (const extra of [[], ['--scale-down']]) {
-      const s = startPlugin(['deployment/gated', '-n', ns, ...extra]);
-      await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/waiting for its pod to be Running/);
-      s.child.kill('SIGINT');
-      const r = await s.done;
+      let r!: Awaited<ReturnType<typeof plugin>>;
+      const seen = await replicasSeenDuring('gated', ns, async () => {
+        const s = startPlugin(['deployment/gated', '-n', ns, ...extra]);
+        await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/waiting for its pod to be Running/);
+        s.child.kill('SIGINT');
+        r = await s.done;
+      });
+      if (extra.length > 0) expectScaledDownThenRestored(seen, 2);
+      else expect(seen).not.toContain('0');
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toMatch(/^error: interrupted by SIGINT while waiting for the copy pod$/m);
       expect(await copyJobs('gated')).toEqual([]);
       expect(await replicas('deployment', 'gated')).toBe(2);
       expect(holdKeys(await annotations('deployment', 'gated'))).toEqual([]);
     }
+  });
+
+  it('SIGTERM or SIGHUP while waiting for the copy pod: exit 130 naming the signal, copy deleted', async () => {
+    await apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gated-signals}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: gated-signals}}
+  template:
+    metadata: {labels: {app: gated-signals}}
+    spec:
+      schedulingGates: [{name: example.com/never}]
+      containers: [{name: app, image: registry.example/gated:1}]
+`);
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+      const s = startPlugin(['deployment/gated-signals', '-n', ns]);
+      await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/waiting for its pod to be Running/);
+      s.child.kill(signal);
+      const r = await s.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`^error: interrupted by ${signal} while waiting for the copy pod$`, 'm'));
+      expect(await copyJobs('gated-signals')).toEqual([]);
+    }
+  });
+
+  it('a second Ctrl-C during the restore says it is still cleaning up; a third gives up, saying to run gc, and gc restores', async () => {
+    await apply(deployment('impatient', 2));
+    // The restore stalls 4s (as on a slow connection) right after deleting the copy.
+    const s = startPlugin(['deployment/impatient', '-n', ns, '--scale-down', '--lease-duration', '3s'], { COPY_TARGET_FAULT: 'pause:during-restore' });
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
+    s.child.kill('SIGINT');
+    await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/fault: pausing/);
+    s.child.kill('SIGINT');
+    await expect.poll(() => s.stderr(), { timeout: 10_000 }).toMatch(/still cleaning up \(deleting the copy, restoring the original\); interrupt again to give up/);
+    expect(await replicas('deployment', 'impatient')).toBe(0); // the second Ctrl-C did not stop the cleanup
+    s.child.kill('SIGINT');
+    const r = await s.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/gave up cleaning up; run "kubectl copy-target gc" to restore what was left/);
+    expect(await replicas('deployment', 'impatient')).toBe(0); // given up: left for gc
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // its 3s lease runs out
+    expect((await plugin(['gc', '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'impatient')).toBe(2);
+    expect(holdKeys(await annotations('deployment', 'impatient'))).toEqual([]);
+    expect(await copyJobs('impatient')).toEqual([]);
   });
 
   it('Ctrl-C while the copy pod is in ContainerCreating: exit 130 and nothing left behind (with and without --scale-down)', async () => {
@@ -375,11 +552,12 @@ spec:
     const s = startPlugin(['deployment/dies', '-n', ns, '--scale-down']);
     await expect.poll(() => s.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
     const copyPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=dies,copy-target.dev/copy=true'])).items[0].metadata.name;
-    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false']);
+    // A 30s grace period (the pod's own is 0): it stays Terminating for 30s.
+    await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false', '--grace-period=30']);
     const r = await s.done;
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
-    // It ended when the pod began terminating, not 30s later (the default grace period) when it was gone.
+    // It ended when the pod began terminating, not 30s later when it was gone.
     expect((await getJson(['get', 'pod', copyPod, '-n', ns])).metadata.deletionTimestamp).toBeDefined();
     expect(await replicas('deployment', 'dies')).toBe(2);
     expect(await copyJobs('dies')).toEqual([]);
@@ -434,6 +612,30 @@ spec:
     expect(holdKeys(await annotations('deployment', 'stale'))).toEqual([]);
   });
 
+  it('a hold whose lease expired (its CLI died before making the copy) is taken over, and its recorded count restored at the end', async () => {
+    await apply(deployment('lapsed', 3));
+    await waitFor('deployment/lapsed', ns, '{.status.readyReplicas}', '3');
+    // Killed right after the hold, before any copy Job: nothing for the cheap copy pass to find.
+    const crashed = await plugin(['deployment/lapsed', '-n', ns, '--scale-down', '--lease-duration', '3s'], { env: { COPY_TARGET_FAULT: 'after-hold' } });
+    expect(crashed.code).toBe(137);
+    const dead = await annotations('deployment', 'lapsed');
+    expect(dead['copy-target.dev/hold-original']).toBe('3');
+    expect(await copyJobs('lapsed')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 4000)); // the dead session's 3s lease must run out
+    const next = await plugin(['deployment/lapsed', '-n', ns, '--scale-down', '--detach']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(
+      new RegExp(`took over a stale hold on deployment/lapsed from admin@.+ \\(its lease expired at ${dead['copy-target.dev/hold-lease-expires']!.replace(/\./g, '\\.')}\\); its copy was deleted and deployment/lapsed will be restored to 3`),
+    );
+    const taken = await annotations('deployment', 'lapsed');
+    expect(taken['copy-target.dev/hold-session']).not.toBe(dead['copy-target.dev/hold-session']);
+    expect(taken['copy-target.dev/hold-original']).toBe('3'); // not the 0 it found
+    expect(await replicas('deployment', 'lapsed')).toBe(0);
+    expect((await plugin(['delete', 'deployment/lapsed', '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'lapsed')).toBe(3);
+    expect(holdKeys(await annotations('deployment', 'lapsed'))).toEqual([]);
+  });
+
   it('replicas changed by someone while held: left as they set it, our annotations removed, a warning', async () => {
     await apply(deployment('moved', 2));
     expect((await plugin(['deployment/moved', '-n', ns, '--scale-down', '--detach'])).code).toBe(0);
@@ -453,7 +655,9 @@ spec:
       await mustKubectl(['apply', '-n', quotaNs.name, '-f', '-'], deployment('q', 2));
       await mustKubectl(['create', 'quota', 'no-jobs', '--hard=count/jobs.batch=0', '-n', quotaNs.name]);
       await waitFor('resourcequota/no-jobs', quotaNs.name, '{.status.hard.count/jobs\\.batch}', '0');
-      const r = await plugin(['deployment/q', '-n', quotaNs.name, '--scale-down']);
+      let r!: Awaited<ReturnType<typeof plugin>>;
+      const seen = await replicasSeenDuring('q', quotaNs.name, async () => void (r = await plugin(['deployment/q', '-n', quotaNs.name, '--scale-down'])));
+      expectScaledDownThenRestored(seen, 2);
       expect(r.code).toBe(1);
       expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
         expect.stringMatching(/^error: create job copy-q-\w+ in namespace quota-\w+: jobs.batch "copy-q-\w+" is forbidden: exceeded quota: no-jobs/),
@@ -472,7 +676,9 @@ spec:
     await mustKubectl(['create', 'role', 'scale-only', '--verb=patch', '--resource=deployments', '--resource-name=halfway', '-n', ns]);
     await mustKubectl(['create', 'rolebinding', 'scale-only', '--role=scale-only', '--user=dev', '-n', ns]);
     await expect.poll(async () => (await kubectl(['--context', 'dev', 'auth', 'can-i', 'patch', 'deployments/halfway', '-n', ns])).stdout.trim()).toBe('yes');
-    const r = await plugin(['deployment/halfway', '-n', ns, '--scale-down', '--context', 'dev']);
+    let r!: Awaited<ReturnType<typeof plugin>>;
+    const seen = await replicasSeenDuring('halfway', ns, async () => void (r = await plugin(['deployment/halfway', '-n', ns, '--scale-down', '--context', 'dev'])));
+    expectScaledDownThenRestored(seen, 2);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/deployment\/halfway scaled to 0 \(was 2\)/);
     expect(r.stderr).toMatch(/^error: create job copy-halfway-\w+ in namespace \S+: jobs.batch is forbidden: User "dev" cannot create resource "jobs" in API group "batch"/m);
@@ -483,7 +689,10 @@ spec:
 
   it('the copy pod never runs (image pull failure): exit 4, copy deleted, original restored', async () => {
     await apply(deployment('pull', 2));
-    const r = await plugin(['deployment/pull', '-n', ns, '--scale-down', '--set-image', 'app=registry.invalid/nope:1']);
+    await waitFor('deployment/pull', ns, '{.status.readyReplicas}', '2');
+    let r!: Awaited<ReturnType<typeof plugin>>;
+    const seen = await replicasSeenDuring('pull', ns, async () => void (r = await plugin(['deployment/pull', '-n', ns, '--scale-down', '--set-image', 'app=registry.invalid/nope:1'])));
+    expectScaledDownThenRestored(seen, 2);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^error: container app of pod copy-pull-\w+-\w+ cannot start: ErrImagePull/m);
     expect(await replicas('deployment', 'pull')).toBe(2);
@@ -551,6 +760,8 @@ describe('--scale-down: policy, permissions and warnings', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Warning: HorizontalPodAutoscaler fought targets deployment/fought and may scale it back up while the copy runs');
     expect(r.stderr).toContain('Warning: deployment/fought is managed by Argo CD (argocd.argoproj.io/tracking-id)');
+    expect(await replicas('deployment', 'fought')).toBe(0); // warned, and still scaled down
     expect((await plugin(['delete', 'deployment/fought', '-n', ns])).code).toBe(0);
+    expect(await replicas('deployment', 'fought')).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashedValues, joinKindAndName, wantsVerbose } from '../../src/target/argv.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity, wantsVerbose } from '../../src/target/argv.js';
 import { parseTarget } from '../../src/target/parse.js';
 
 describe('wantsVerbose', () => {
@@ -46,5 +46,39 @@ describe('joinKindAndName', () => {
 describe('DaemonSet targets', () => {
   it.each(['ds/agent', 'daemonset/agent', 'DaemonSets.apps/agent'])('%s is named as unsupported, with the reason and what to do', (text) => {
     expect(() => parseTarget(text)).toThrow(/^DaemonSets are not supported .*one pod on every node.*copy one of its pods instead \(pod\/NAME\)$/);
+  });
+});
+
+describe('explainUnknownArguments: yargs refusals said as kubectl says them', () => {
+  it('names an unknown flag once, as typed (not its camelCase twin), with or without a value', () => {
+    expect(explainUnknownArguments('Unknown argument: bogus', ['deploy/web', '--bogus'])).toBe('unknown flag: --bogus; see --help');
+    expect(explainUnknownArguments('Unknown arguments: bogus-flag, bogusFlag', ['deploy/web', '--bogus-flag=3'])).toBe('unknown flag: --bogus-flag; see --help');
+    expect(explainUnknownArguments('Unknown arguments: such-flag, suchFlag', ['deploy/web', '--no-such-flag'])).toBe('unknown flag: --no-such-flag; see --help');
+    expect(explainUnknownArguments('Unknown argument: x', ['deploy/web', '-x'])).toBe('unknown flag: -x; see --help');
+  });
+
+  it('calls a stray word an unexpected argument, and leaves what comes after -- alone', () => {
+    expect(explainUnknownArguments('Unknown argument: extra', ['status', 'extra'])).toBe('unexpected argument: extra; see --help');
+    expect(explainUnknownArguments('Unknown argument: bogus', ['deploy/web', '--', 'app', '--bogus'])).toBe('Unknown argument: bogus');
+  });
+
+  it('passes any other message through', () => {
+    expect(explainUnknownArguments('Not enough arguments', [])).toBe('Not enough arguments');
+  });
+});
+
+describe('takeVerbosity: kubectl -v levels, taken out before parsing', () => {
+  it('reads every spelling kubectl accepts, and counts bare -v', () => {
+    expect(takeVerbosity(['status', '-v=6'])).toEqual({ level: 6, argv: ['status'] });
+    expect(takeVerbosity(['status', '--v=8'])).toEqual({ level: 8, argv: ['status'] });
+    expect(takeVerbosity(['-v', '6', 'deploy/web'])).toEqual({ level: 6, argv: ['deploy/web'] });
+    expect(takeVerbosity(['--v', '7', 'deploy/web'])).toEqual({ level: 7, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '-v'])).toEqual({ level: 1, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '-vv'])).toEqual({ level: 2, argv: ['deploy/web'] });
+    expect(takeVerbosity(['deploy/web', '--verbose'])).toEqual({ level: 1, argv: ['deploy/web'] });
+  });
+
+  it('leaves -v after -- to the user command', () => {
+    expect(takeVerbosity(['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'])).toEqual({ level: 0, argv: ['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'] });
   });
 });
