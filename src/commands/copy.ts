@@ -16,6 +16,7 @@ import { CopyKeys, type CopySession } from '../plan/labels.js';
 import { randomSuffixAlphabet } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
+import { humanDuration } from '../render/duration.js';
 import { createProgress, type Progress } from '../render/progress.js';
 import { warn, writeData, writeLine } from '../render/terminal.js';
 import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
@@ -140,7 +141,7 @@ async function copy(req: CopyRequest, progress: Progress): Promise<void> {
 async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress): Promise<void> {
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
-  if (resolved.via) progress.step(resolved.via);
+  if (resolved.via) progress.done(resolved.via);
   const owner = { user, host: hostname() };
   // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
@@ -168,7 +169,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
 
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
   if (scaleTarget) {
-    if (scaleTarget.note) progress.step(scaleTarget.note);
+    if (scaleTarget.note) progress.done(scaleTarget.note);
     await checkScaleDownPolicy(cluster, scaleTarget);
   }
   // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
@@ -182,7 +183,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
     return;
   }
 
-  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.step(line));
+  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
@@ -248,10 +249,16 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     throwIfInterrupted(`scaling down ${session.kindName}`);
     await session.acquire();
     // Nothing may compete with the copy (and a StatefulSet's volumes must be free to mount).
+    let waited = false;
     await untilInterrupted(
-      (abort) => waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`)),
+      (abort) =>
+        waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => {
+          waited = true;
+          progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`);
+        }),
       `waiting for the pods of ${session.kindName} to terminate`,
     );
+    if (waited) progress.done(`the pods of ${session.kindName} terminated`);
     const claimVolumes = scaleTarget.kind === 'statefulset' ? ordinalZeroClaims(scaleTarget.name, resolved.claimTemplateNames) : undefined;
     session.assertHeld();
     await faultPoint('after-hold');
@@ -266,17 +273,19 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
     const plan = ctx.planCopy(record, claimVolumes);
     for (const warning of plan.warnings) warn(warning);
     const pod = await createAndWait(cluster, req, plan.job, progress, (created) => session.setJobCreated(created));
+    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
     printPod(pod, req.output, resolved.namespace, req.options.container);
     if (req.flags.detach) {
       await session.detach(expiresAt);
       detached = true;
       await faultPoint('after-detach');
-      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires (${expiresAt.toISOString()}) or "kubectl copy-target delete ${jobName}"`);
+      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
+      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${resolved.namespace === 'default' ? '' : ` -n ${resolved.namespace}`}`);
       return;
     }
-    progress.done(`holding ${session.kindName} scaled down while copy pod ${pod.metadata?.name} runs; Ctrl-C ends the session and restores it`);
+    progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
     const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
-    progress.step(`session ended: ${reason}`);
+    progress.done(`session ended: ${reason}`);
   } catch (err) {
     failure = err;
   } finally {
@@ -373,11 +382,17 @@ function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container
     writeLine(process.stdout, formatName('pod', name));
   } else {
     writeLine(process.stdout, name);
-    const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
-    const into = container === undefined ? '' : ` -c ${container}`;
-    const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
-    writeLine(process.stderr, `Next: kubectl exec -it ${name}${into}${ns} -- sh   or   mirrord exec --target ${targetPath}${ns} -- <your app>`);
+    // One suggestion a line: together they wrapped on a 140-column terminal.
+    for (const line of nextSteps(name, namespace, container)) writeLine(process.stderr, line);
   }
+}
+
+/** The `Next:` hint after a copy: each suggestion on its own short line. */
+function nextSteps(name: string, namespace: string, container?: string): string[] {
+  const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
+  const into = container === undefined ? '' : ` -c ${container}`;
+  const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
+  return [`Next: kubectl exec -it ${name}${into}${ns} -- sh`, `  or: mirrord exec --target ${targetPath}${ns} -- <your app>`];
 }
 
 function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {

@@ -3,6 +3,7 @@ import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
 import { CopyKeys } from '../plan/labels.js';
 import { parseOutputFormat, serialize } from '../render/output.js';
+import { timeLeft } from '../render/duration.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
 import { warn, writeData, writeLines } from '../render/terminal.js';
 import { staleCopyReason } from '../session/hold.js';
@@ -22,8 +23,11 @@ type Entry = { copy: Copy; damaged?: undefined } | { copy?: undefined; damaged: 
 export async function run(flags: StatusFlags): Promise<void> {
   const output = parseOutputFormat(flags.output, ['wide', 'json', 'yaml']);
   const connection = loadConnection(flags);
-  const { copies, damaged } = await listCopies(new Cluster(connection), flags.allNamespaces ? undefined : connection.namespace);
-  const now = new Date();
+  const cluster = new Cluster(connection);
+  const { copies, damaged } = await listCopies(cluster, flags.allNamespaces ? undefined : connection.namespace);
+  // Ages and time left are measured on the API server's clock (the list's Date header, see
+  // Cluster.now), as expiries are judged; the local clock only if no Date header came.
+  const now = cluster.now();
   const entries: Entry[] = [...copies.map((copy) => ({ copy })), ...damaged.map((d) => ({ damaged: d }))];
   const job = (e: Entry): V1Job => (e.copy ?? e.damaged).job;
   // A damaged record's created-at cannot be trusted; its Job's own creation time can.
@@ -51,9 +55,16 @@ function statusRow(c: Copy, now: Date): StatusRow {
     phase: jobPhase(c.job),
     age: formatAge(c.record.createdAt, now),
     owner: `${c.record.user}@${c.record.host}`,
-    expires: c.record.expiresAt.toISOString(),
+    expires: timeLeft(c.record.expiresAt, now),
     stale: isStale(c, now),
   };
+}
+
+/** A damaged record's expiry: the time left when it is a time at all, else the value as it is. */
+function expiresOfDamaged(value: string | undefined, now: Date): string {
+  if (value === undefined) return '?';
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? value : timeLeft(at, now);
 }
 
 function statusObject(c: Copy, now: Date) {
@@ -88,7 +99,7 @@ function damagedRow(d: DamagedCopy, now: Date): StatusRow {
     phase: jobPhase(d.job),
     age: formatAge(new Date(String(d.job.metadata?.creationTimestamp ?? '')), now),
     owner: `${a(CopyKeys.user) ?? '?'}@${a(CopyKeys.host) ?? '?'}`,
-    expires: a(CopyKeys.expiresAt) ?? '?',
+    expires: expiresOfDamaged(a(CopyKeys.expiresAt), now),
     damaged: true,
   };
 }

@@ -1,14 +1,21 @@
-import { escapeTerminal, writeLine } from './terminal.js';
+import { escapeTerminal, setTransientLine, writeLine } from './terminal.js';
 
 /** Progress messages on stderr, so stdout stays clean for -o json/yaml/name. */
 export interface Progress {
-  /** Announces work in progress; on a terminal it spins until done, fail or the next step. */
+  /** True on a terminal: a live line is shown and updated in place. */
+  readonly interactive: boolean;
+  /** Announces work in progress; on a terminal it spins until done, fail, the next step or a live line. */
   step(message: string): void;
-  /** Ends the current step with a check mark. */
+  /** Ends the current step (if any) with a check mark: what finished stays on screen. */
   done(message: string): void;
-  /** Ends the current step with a cross. */
+  /** Ends the current step (if any) with a cross. */
   fail(message: string): void;
-  /** Stops the spinner and clears its line; safe to call more than once. */
+  /**
+   * A status line updated in place while something lasts (a held session), replacing the
+   * spinner. On a terminal only: elsewhere nothing is written, logs get the done lines.
+   */
+  live(message: string): void;
+  /** Stops the spinner or live line and clears its line; safe to call more than once. */
   stop(): void;
 }
 
@@ -22,7 +29,9 @@ const CROSS = '✖';
 const GREEN = '\x1b[32m';
 const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
-const CLEAR_LINE = '\r\x1b[2K';
+/** The only sequence the spinner needs: back to column 1, erase the line. */
+export const CLEAR_LINE = '\r\x1b[2K';
+const ELLIPSIS = '…';
 
 /** https://no-color.org: any non-empty NO_COLOR disables colour; a dumb terminal has none. */
 export function colourEnabled(env: NodeJS.ProcessEnv): boolean {
@@ -33,10 +42,24 @@ export function createProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEn
   return stream.isTTY === true ? terminalProgress(stream, env) : plainProgress(stream);
 }
 
-/** Logs and pipes get each message once, as a plain line: no escape codes, no timers. */
+/** Logs and pipes get each message once, as a plain line: no escape codes, no timers, no live line. */
 function plainProgress(stream: NodeJS.WriteStream): Progress {
   const line = (message: string): void => writeLine(stream, message);
-  return { step: line, done: line, fail: line, stop: () => {} };
+  return { interactive: false, step: line, done: line, fail: line, live: () => {}, stop: () => {} };
+}
+
+/**
+ * Columns a transient line leaves free: the terminal echoes a Ctrl-C as `^C` after it, and a line
+ * pushed onto a second row could not be erased by clearing one row; it would be left behind.
+ */
+const MARGIN = 3;
+
+/** `line` cut to fit `columns` with MARGIN to spare (ending in …). */
+export function fitLine(line: string, columns: number | undefined): string {
+  if (columns === undefined || columns <= MARGIN + 1) return line;
+  const chars = [...line];
+  const room = columns - MARGIN;
+  return chars.length <= room ? line : `${chars.slice(0, room - 1).join('')}${ELLIPSIS}`;
 }
 
 function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Progress {
@@ -45,6 +68,8 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
   const frames = dumb ? DUMB_SPINNER_FRAMES : SPINNER_FRAMES;
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
+  /** What the transient line shows: a spinning step, a live status, or nothing. */
+  let mode: 'idle' | 'step' | 'live' = 'idle';
   let message = '';
   let drawnWidth = 0;
 
@@ -54,37 +79,58 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
     stream.write(dumb ? `\r${' '.repeat(drawnWidth)}\r` : CLEAR_LINE);
     drawnWidth = 0;
   };
-  const draw = (): void => {
-    const line = `${frames[frame % frames.length]} ${message}`;
+  const render = (): void => {
+    if (mode === 'idle') return;
+    const line = fitLine(mode === 'step' ? `${frames[frame % frames.length]} ${message}` : message, stream.columns);
     clearLine();
     stream.write(line);
-    drawnWidth = line.length;
+    drawnWidth = [...line].length;
+  };
+  const spin = (): void => {
+    render();
     frame += 1;
   };
-  const stopSpinner = (): void => {
+  const stopTimer = (): void => {
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
+  };
+  const stopLine = (): void => {
+    stopTimer();
     clearLine();
+    mode = 'idle';
   };
   const finish = (mark: string, markColour: string, text: string): void => {
-    stopSpinner();
+    stopLine();
     const shown = colour ? `${markColour}${mark}${RESET}` : mark;
     stream.write(`${shown} ${escapeTerminal(text)}\n`);
   };
 
+  // Anything written through render/terminal.ts (to stdout or stderr) clears this line first.
+  const transient = { clear: clearLine, redraw: render };
+
   return {
+    interactive: true,
     step(text) {
       // Escaped here: the spinner's own codes are added around it, never inside.
       message = escapeTerminal(text);
-      draw();
+      mode = 'step';
+      setTransientLine(transient);
+      spin();
       if (timer === undefined) {
-        timer = setInterval(draw, SPINNER_INTERVAL_MS);
+        timer = setInterval(spin, SPINNER_INTERVAL_MS);
         // The spinner is decoration: it must never keep the process alive on its own.
         timer.unref();
       }
     },
     done: (text) => finish(CHECK, GREEN, text),
     fail: (text) => finish(CROSS, RED, text),
-    stop: stopSpinner,
+    live(text) {
+      stopTimer();
+      message = escapeTerminal(text);
+      mode = 'live';
+      setTransientLine(transient);
+      render();
+    },
+    stop: stopLine,
   };
 }

@@ -23,19 +23,47 @@ export function escapeTerminal(text: string): string {
   });
 }
 
+/**
+ * The line a spinner or a live status owns at the bottom of a terminal (see render/progress.ts).
+ * Written text must never run into it: every write below first clears it and then redraws it
+ * under what was written, whichever stream (stdout or stderr) the write goes to, and in whatever
+ * order the two are written.
+ */
+export interface TransientLine {
+  /** Erases the line (the cursor is left at its start); a no-op when nothing is drawn. */
+  clear(): void;
+  /** Draws it again, if it is still showing something. */
+  redraw(): void;
+}
+
+let transient: TransientLine | undefined;
+
+/** Registers the one transient line (undefined: none). Only render/progress.ts calls this. */
+export function setTransientLine(line: TransientLine | undefined): void {
+  // An exit the command did not see coming (a third Ctrl-C gives up) must not leave a frame behind.
+  if (transient === undefined && line !== undefined) process.once('exit', () => transient?.clear());
+  transient = line;
+}
+
+function emit(stream: Stream, text: string): void {
+  transient?.clear();
+  stream.write(text);
+  transient?.redraw();
+}
+
 /** One message (a result, error, warning or progress line): a newline inside it is escaped too, so no value can start a line of its own. */
 export function writeLine(stream: Stream, message: string): void {
-  stream.write(`${escapeTerminal(message)}\n`);
+  emit(stream, `${escapeTerminal(message)}\n`);
 }
 
 /** Preformatted human-readable lines (the status table): each line escaped. */
 export function writeLines(stream: Stream, text: string): void {
-  stream.write(text.split('\n').map(escapeTerminal).join('\n'));
+  emit(stream, text.split('\n').map(escapeTerminal).join('\n'));
 }
 
 /** `-o json|yaml`: exact data, made terminal-safe by its serializer (see render/output.ts). */
 export function writeData(stream: Stream, text: string): void {
-  stream.write(text);
+  emit(stream, text);
 }
 
 export function warn(message: string): void {

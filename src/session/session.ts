@@ -7,6 +7,7 @@ import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import { isUnreachable } from '../kube/errors.js';
 import { CopyKeys } from '../plan/labels.js';
+import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
 import { warn } from '../render/terminal.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
@@ -45,6 +46,11 @@ export class ScaleDownSession {
   private jobCreated = false;
   private lost = false;
   private onLost: (() => void) | undefined;
+  /** When the lease was last taken or renewed, and the last renewal's failure since then, for the live line. */
+  private renewed = new Date();
+  private renewFailure: { at: Date; message: string } | undefined;
+  /** Holding in the foreground: renewal failures go to the live line on a terminal. */
+  private holding = false;
   readonly kindName: string;
 
   constructor(
@@ -62,10 +68,11 @@ export class ScaleDownSession {
   async acquire(): Promise<void> {
     const { tookOver } = await acquireHold(this.cluster, this.target, this.hold, () => {
       this.held = true;
+      this.renewed = new Date();
       this.renewer.start();
     });
     if (tookOver) {
-      this.progress.step(
+      this.progress.done(
         `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
       );
       // Only as judged: if it changed since, its session is alive after all and ends itself on
@@ -75,7 +82,7 @@ export class ScaleDownSession {
       });
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
-    this.progress.step(`${this.kindName} ${what}`);
+    this.progress.done(`${this.kindName} ${what}`);
     await recordEvent(this.cluster, this.target, 'CopyTargetScaledDown', `${what} by ${this.hold.user}@${this.hold.host} for copy job ${this.hold.copyJob} (session ${this.hold.session})`);
   }
 
@@ -100,9 +107,15 @@ export class ScaleDownSession {
       if (!held) {
         this.lost = true;
         this.onLost?.();
+      } else {
+        this.renewed = new Date();
+        this.renewFailure = undefined;
       }
     } catch (err) {
-      this.progress.step(`could not renew the lease on ${this.kindName} (will retry): ${messageOf(err)}`);
+      const message = `could not renew the lease on ${this.kindName} (will retry): ${messageOf(err)}`;
+      // While holding on a terminal the live line says so; elsewhere it is a line of its own.
+      if (this.holding && this.progress.interactive) this.renewFailure = { at: new Date(), message };
+      else this.progress.step(message);
     }
   }
 
@@ -132,6 +145,17 @@ export class ScaleDownSession {
     const ns = this.target.namespace;
     let stopWatch: (() => void) | undefined;
     let durationTimer: NodeJS.Timeout | undefined;
+    let liveTimer: NodeJS.Timeout | undefined;
+    // The copy pod was Running when the session started holding; the watch keeps this current.
+    let phase = 'Running';
+    const showLive = (): void => this.progress.live(this.liveLine(podName, phase));
+    this.holding = true;
+    if (this.progress.interactive) {
+      showLive();
+      // Once a second, so "renewed 4s ago" counts; the watch and lease timer keep the process alive.
+      liveTimer = setInterval(showLive, 1000);
+      liveTimer.unref();
+    }
     try {
       return await new Promise<string>((resolve) => {
         void whenInterrupted().then(resolve);
@@ -143,6 +167,10 @@ export class ScaleDownSession {
           // Terminating for its grace period: the session ends then, not when the pod is gone.
           if (type === 'DELETED' || pod?.metadata?.deletionTimestamp) resolve(`copy pod ${podName} was deleted`);
           else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
+          else if (typeof pod?.status?.phase === 'string' && pod.status.phase !== phase) {
+            phase = pod.status.phase;
+            if (liveTimer !== undefined) showLive();
+          }
         };
         stopWatch = this.cluster.watchContinuously(
           `/api/v1/namespaces/${ns}/pods`,
@@ -158,9 +186,19 @@ export class ScaleDownSession {
         );
       });
     } finally {
+      this.holding = false;
+      clearInterval(liveTimer);
       clearTimeout(durationTimer);
       stopWatch?.();
     }
+  }
+
+  /** The one line a held session shows on a terminal: what is held, the copy pod, the lease, how to end it. */
+  private liveLine(podName: string, phase: string, now = new Date()): string {
+    const held = `holding ${this.kindName} ${suspends(this.target.kind) ? 'suspended' : 'at 0'}`;
+    const lease = `lease renewed ${humanDuration(now.getTime() - this.renewed.getTime())} ago`;
+    const failure = this.renewFailure ? ` · ${this.renewFailure.message}` : '';
+    return `${held} · pod ${podName} ${phase} · ${lease} · Ctrl-C to end and restore${failure}`;
   }
 
   /**
@@ -179,6 +217,7 @@ export class ScaleDownSession {
     }
     // The restore must happen even if deleting the copy fails (e.g. forbidden); that error is
     // reported after it.
+    this.progress.step(this.jobCreated ? `deleting copy job ${this.hold.copyJob} and restoring ${this.kindName}` : `restoring ${this.kindName}`);
     let deleteFailure: unknown;
     if (this.jobCreated) {
       await retrying(() => this.cluster.deleteJob(ns, this.hold.copyJob)).catch((err: unknown) => (deleteFailure = err));

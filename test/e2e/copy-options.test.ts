@@ -129,7 +129,8 @@ describe('kubectl copy-target options', () => {
     const r = await plugin(['-n', n, 'deploy/web/container/sidecar', '--new']);
     expect(r.code, r.stderr).toBe(0);
     const podName = podNameFrom(r.stdout);
-    expect(r.stderr).toContain(`Next: kubectl exec -it ${podName} -c sidecar -n ${n} -- sh   or   mirrord exec --target pod/${podName}/container/sidecar -n ${n} -- <your app>`);
+    // One suggestion a line (issue 12): together they wrapped on a 140-column terminal.
+    expect(r.stderr).toContain(`\nNext: kubectl exec -it ${podName} -c sidecar -n ${n} -- sh\n  or: mirrord exec --target pod/${podName}/container/sidecar -n ${n} -- <your app>\n`);
   });
 
   it('--ttl sets the Job\'s activeDeadlineSeconds and expiry; a finished copy is removed 60s after it finished (ttlSecondsAfterFinished)', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { colourEnabled, createProgress, SPINNER_INTERVAL_MS } from '../../src/render/progress.js';
+import { colourEnabled, createProgress, fitLine, SPINNER_INTERVAL_MS } from '../../src/render/progress.js';
+import { writeLine } from '../../src/render/terminal.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; writes: string[] } {
   const writes: string[] = [];
@@ -14,6 +15,9 @@ function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; writes: strin
 }
 
 const ESCAPE = '\x1b';
+
+/** A warning written through the output path to the progress's own stream. */
+const warnTo = (stream: NodeJS.WriteStream, line: string): void => writeLine(stream, line);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -133,5 +137,69 @@ describe('colourEnabled', () => {
     expect(colourEnabled({ NO_COLOR: '0' })).toBe(false);
     expect(colourEnabled({ TERM: 'dumb' })).toBe(false);
     expect(colourEnabled({ TERM: 'xterm' })).toBe(true);
+  });
+});
+
+describe('the transient line and everything else written', () => {
+  it('is cleared before a line goes to either stream, and redrawn under it', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const other = fakeStream(false);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('waiting for the pod');
+    writeLine(other.stream, 'copy-web-abcde');
+    warnTo(stream, 'careful');
+    expect(writes).toEqual(['⠋ waiting for the pod', '\r\x1b[2K', '⠙ waiting for the pod', '\r\x1b[2K', 'careful\n', '⠙ waiting for the pod']);
+    expect(other.writes).toEqual(['copy-web-abcde\n']);
+    progress.done('Running');
+    writeLine(other.stream, 'after');
+    // Done: nothing is left to clear or redraw.
+    expect(writes.slice(6)).toEqual(['\r\x1b[2K', '✔ Running\n']);
+    progress.stop();
+  });
+
+  it('is not redrawn once stopped', () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('one');
+    progress.stop();
+    warnTo(stream, 'error: x');
+    expect(writes).toEqual(['⠋ one', '\r\x1b[2K', 'error: x\n']);
+  });
+
+  it('shows a live line in place, without a spinner frame or timer, and replaces it', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('waiting');
+    progress.live('held · lease renewed 1s ago');
+    expect(vi.getTimerCount()).toBe(0);
+    progress.live('held · lease renewed 2s ago');
+    vi.advanceTimersByTime(10 * SPINNER_INTERVAL_MS);
+    progress.done('session ended');
+    expect(writes).toEqual(['⠋ waiting', '\r\x1b[2K', 'held · lease renewed 1s ago', '\r\x1b[2K', 'held · lease renewed 2s ago', '\r\x1b[2K', '✔ session ended\n']);
+    expect(progress.interactive).toBe(true);
+  });
+
+  it('writes no live line where there is no terminal', () => {
+    const { stream, writes } = fakeStream(false);
+    const progress = createProgress(stream, {});
+    progress.live('held');
+    progress.done('ended');
+    expect(writes).toEqual(['ended\n']);
+    expect(progress.interactive).toBe(false);
+  });
+
+  it('cuts a transient line to the terminal width, so clearing one row erases it all', () => {
+    const { stream, writes } = fakeStream(true);
+    (stream as { columns?: number }).columns = 20;
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.step('x'.repeat(50));
+    // Three columns stay free, for the ^C a terminal echoes after it.
+    expect(writes[0]).toBe(`⠋ ${'x'.repeat(14)}…`);
+    expect([...writes[0]!]).toHaveLength(17);
+    progress.stop();
+    expect(fitLine('short', 80)).toBe('short');
+    expect(fitLine('x'.repeat(200), undefined)).toHaveLength(200);
   });
 });

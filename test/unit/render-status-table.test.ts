@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { timeLeft } from '../../src/render/duration.js';
 import { formatAge, renderStatus, type StatusRow } from '../../src/render/status-table.js';
 
 function fixture(name: string): string {
@@ -130,5 +131,23 @@ describe('formatAge', () => {
 
   it('rejects an invalid date', () => {
     expect(formatAge(new Date('not a date'), now)).toBe('<invalid>');
+  });
+});
+
+describe('timeLeft (the Expires column of status -o wide)', () => {
+  const now = new Date('2024-06-01T12:00:00Z');
+  const inMs = (ms: number): string => timeLeft(new Date(now.getTime() + ms), now);
+
+  it.each([
+    [8 * 3600_000, '8h'],
+    [8 * 3600_000 - 1000, '7h59m'],
+    [7 * 3600_000 + 56 * 60_000 + 30_000, '7h56m'],
+    [3 * 60_000 + 29_000, '3m29s'],
+    [45_000, '45s'],
+    [1, '0s'],
+    [0, 'expired'],
+    [-3600_000, 'expired'],
+  ])('%i ms left is %s', (ms, shown) => {
+    expect(inMs(ms)).toBe(shown);
   });
 });
