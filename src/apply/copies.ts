@@ -1,7 +1,7 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Job } from '../kube/types.js';
 import { isDamaged } from '../plan/annotation-values.js';
-import { MANAGED_SELECTOR, readCopyRecord, type CopyRecord } from '../plan/labels.js';
+import { MANAGED_SELECTOR, readCopyRecord, type CopyRecord } from '../plan/copy-record.js';
 
 /** A copy Job this plugin made, with its decoded record. */
 export interface Copy {

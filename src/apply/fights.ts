@@ -1,6 +1,6 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
-import { fightWarnings } from '../session/fights.js';
+import { fightWarnings } from '../plan/fight-warnings.js';
 
 /** Lists what may scale the workload back up (HPAs, KEDA ScaledObjects) and says so. */
 export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
-import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/errors.js';
+import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import {
   HoldKeys,
@@ -16,7 +16,7 @@ import {
   staleReason,
   type Hold,
   type ScalableKind,
-} from '../session/hold.js';
+} from '../plan/hold-record.js';
 
 const MAX_ATTEMPTS = 10;
 

@@ -4,7 +4,7 @@ import { loadConnection } from '../kube/config.js';
 import { formatName } from '../render/output.js';
 import { warn, writeLine } from '../render/terminal.js';
 import { parseTarget } from '../target/parse.js';
-import { collectStaleCopies, removeCopy } from '../session/gc.js';
+import { collectStaleCopies, removeCopy } from '../session/collect-garbage.js';
 import { guarded } from '../session/interrupt.js';
 import { listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
 import type { GlobalFlags } from './global-flags.js';

@@ -1,6 +1,6 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
-import { collectGarbage } from '../session/gc.js';
+import { collectGarbage } from '../session/collect-garbage.js';
 import { guarded } from '../session/interrupt.js';
 import { writeLine } from '../render/terminal.js';
 import type { GlobalFlags } from './global-flags.js';

@@ -1,12 +1,11 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { CopyKeys } from '../plan/labels.js';
+import { CopyKeys, staleCopyReason } from '../plan/copy-record.js';
 import { parseOutputFormat, serialize } from '../render/output.js';
 import { timeLeft } from '../render/duration.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
 import { warn, writeData, writeLines } from '../render/terminal.js';
-import { staleCopyReason } from '../session/hold.js';
 import { formatTarget } from '../target/parse.js';
 import { describeDamagedCopy, isFinished, jobPhase, listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
 import type { V1Job } from '../kube/types.js';

@@ -1,6 +1,6 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
-import { PLUGIN_VERSION } from '../version.js';
+import { PLUGIN_VERSION } from '../plugin-version.js';
 import { writeLine } from '../render/terminal.js';
 import type { GlobalFlags } from './global-flags.js';
 

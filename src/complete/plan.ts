@@ -1,4 +1,4 @@
-import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
+import { TARGET_KINDS, type TargetKind } from '../target/kinds.js';
 import { escapeTerminal } from '../render/terminal.js';
 import { SUBCOMMAND_NAMES, VALUE_FLAGS } from '../target/argv.js';
 import { resolveKindAlias } from '../target/parse.js';

@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
-import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './errors.js';
+import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './api-errors.js';
 import { RestClient, type ContentType } from './rest.js';
 import type { V1Job, V1Pod } from './types.js';
 

@@ -8,10 +8,10 @@ import {
   isValidLabelValue,
   sessionAnnotations,
   type CopySession,
-} from './labels.js';
+} from './copy-record.js';
 import { copyJobName } from './naming.js';
 import { dropReplicaSpreadingRules, selectorMatches } from './scheduling-rules.js';
-import type { TargetKind } from './target-kind.js';
+import type { TargetKind } from '../target/kinds.js';
 
 export interface CopyOptions {
   keepProbes: boolean;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CopyOptions } from './copy-job.js';
-import type { TargetKind } from './target-kind.js';
+import type { TargetKind } from '../target/kinds.js';
 
 /**
  * A short stable hash of who asked for which copy of what, so a repeated request reuses the live

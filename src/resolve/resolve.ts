@@ -3,7 +3,7 @@ import { kindOf, type Cluster, type ResourceKind } from '../kube/cluster.js';
 import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
-import type { TargetKind } from '../plan/target-kind.js';
+import type { TargetKind } from '../target/kinds.js';
 import type { Target } from '../target/parse.js';
 
 /** A target read from the cluster: where its pod spec comes from and what it is. */

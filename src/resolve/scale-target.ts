@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
-import { SCALABLE_KINDS, type ScalableKind } from '../session/hold.js';
+import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 import type { ResolvedTarget } from './resolve.js';
 import { topController } from './resolve.js';
 

@@ -5,13 +5,13 @@ import { podState } from '../apply/pod-state.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { isUnreachable } from '../kube/errors.js';
-import { CopyKeys } from '../plan/labels.js';
+import { isUnreachable } from '../kube/api-errors.js';
+import { CopyKeys } from '../plan/copy-record.js';
 import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
 import { warn } from '../render/terminal.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
-import { suspends, type Hold } from './hold.js';
+import { suspends, type Hold } from '../plan/hold-record.js';
 import { whenInterrupted } from './interrupt.js';
 import { Renewer } from './renewer.js';
 

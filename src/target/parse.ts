@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { TARGET_KINDS, type TargetKind } from '../plan/target-kind.js';
+import { TARGET_KINDS, type TargetKind } from './kinds.js';
 
 /** A workload named on the command line, e.g. `deployment/web/container/app`. */
 export interface Target {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { V1PodTemplateSpec, V1Probe } from '../../src/kube/types.js';
 import { buildCopyJob, type CopyOptions, type CopyPlanInput } from '../../src/plan/copy-job.js';
-import { CopyKeys, MANAGED_BY_LABEL } from '../../src/plan/labels.js';
+import { CopyKeys, MANAGED_BY_LABEL } from '../../src/plan/copy-record.js';
 
 const probe: V1Probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1PodSpec } from '../../src/kube/types.js';
 import { buildCopyJob, type CopyOptions, type CopyPlanInput } from '../../src/plan/copy-job.js';
-import { CopyKeys } from '../../src/plan/labels.js';
+import { CopyKeys } from '../../src/plan/copy-record.js';
 import { dropReplicaSpreadingRules, selectorMatches } from '../../src/plan/scheduling-rules.js';
 
 const own = { app: 'web', tier: 'front' };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, readCopyRecord as readRecord, sessionAnnotations, type CopyRecord, type CopySession } from '../../src/plan/labels.js';
+import { CopyKeys, MANAGED_BY_LABEL, MANAGED_BY_VALUE, readCopyRecord as readRecord, sessionAnnotations, type CopyRecord, type CopySession } from '../../src/plan/copy-record.js';
 
 /** The record, failing the test when it reads as damaged. */
 function readCopyRecord(m: ReturnType<typeof meta>): CopyRecord {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { CliError, ExitCode, UsageError } from '../../src/errors.js';
-import { TARGET_KINDS, type TargetKind } from '../../src/plan/target-kind.js';
+import { TARGET_KINDS, type TargetKind } from '../../src/target/kinds.js';
 import { formatTarget, parseTarget, resolveKindAlias } from '../../src/target/parse.js';
 
 const GRAMMAR =

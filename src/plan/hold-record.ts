@@ -1,6 +1,6 @@
-import { AnnotationReader, isDamaged, type Damaged } from '../plan/annotation-values.js';
-import { KEY_PREFIX, type CopyRecord } from '../plan/labels.js';
-import { SCALABLE_KINDS, type ScalableKind } from '../plan/target-kind.js';
+import { AnnotationReader, isDamaged, type Damaged } from './annotation-values.js';
+import { KEY_PREFIX } from './copy-record.js';
+import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 
 export { SCALABLE_KINDS, isDamaged, type ScalableKind };
 
@@ -185,21 +185,4 @@ export function renewPatch(session: string, leaseExpires: Date, detached?: boole
   ];
   if (detached !== undefined) patch.push({ op: 'add', path: `/metadata/annotations/${pointer(HoldKeys.detached)}`, value: String(detached) });
   return patch;
-}
-
-/**
- * Why a copy no longer serves anyone, or undefined while it does: its time ran out, its Job
- * finished, its CLI died before handing out the pod, or (foreground --scale-down) its CLI stopped
- * renewing the lease, e.g. after kill -9.
- */
-export function staleCopyReason(record: CopyRecord, finished: boolean, now: Date): string | undefined {
-  if (record.expiresAt <= now) return `it expired at ${record.expiresAt.toISOString()}`;
-  if (finished) return 'its job finished';
-  if (!record.podName && record.readyBy && record.readyBy <= now) {
-    return `its CLI stopped before handing out its pod (the pod was due Running by ${record.readyBy.toISOString()})`;
-  }
-  if (record.session && !record.session.detached && record.session.leaseExpires <= now) {
-    return `its session stopped renewing the lease at ${record.session.leaseExpires.toISOString()}`;
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { fightWarnings } from '../../src/session/fights.js';
+import { fightWarnings } from '../../src/plan/fight-warnings.js';
 
 const workload = { metadata: { name: 'web', labels: { app: 'web' }, annotations: { team: 'shop' } } };
 

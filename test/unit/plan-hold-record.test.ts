@@ -9,14 +9,13 @@ import {
   readHold,
   releasePatch,
   renewPatch,
-  staleCopyReason,
   staleReason,
   holdTakingPatch,
   type Hold,
   type ScalableKind,
-} from '../../src/session/hold.js';
+} from '../../src/plan/hold-record.js';
 import type { Damaged } from '../../src/plan/annotation-values.js';
-import type { CopyRecord } from '../../src/plan/labels.js';
+import type { CopyRecord } from '../../src/plan/copy-record.js';
 
 const since = new Date('2025-03-01T10:00:00.000Z');
 const leaseExpires = new Date('2025-03-01T10:05:00.000Z');
@@ -368,64 +367,5 @@ describe('renewPatch', () => {
       { op: 'test', path: '/metadata/annotations/copy-target.dev~1hold-session', value: 'sess-9' },
       { op: 'replace', path: '/metadata/annotations/copy-target.dev~1hold-lease-expires', value: '2025-03-01T10:10:00.000Z' },
     ]);
-  });
-});
-
-describe('staleCopyReason', () => {
-  const now = new Date('2025-03-01T12:00:00.000Z');
-  const base: CopyRecord = {
-    targetKind: 'deployment',
-    targetName: 'web',
-    targetNamespace: 'shop',
-    user: 'alice',
-    host: 'laptop',
-    scaleDown: true,
-    createdAt: new Date('2025-03-01T10:00:00.000Z'),
-    expiresAt: new Date('2025-03-01T18:00:00.000Z'),
-  };
-  const session = (detached: boolean, lease: string) => ({
-    id: 'sess-1',
-    scaledKind: 'deployment' as const,
-    scaledName: 'web',
-    detached,
-    leaseExpires: new Date(lease),
-  });
-
-  it('reports an expired copy, also at the exact instant', () => {
-    expect(staleCopyReason({ ...base, expiresAt: now }, false, now)).toBe('it expired at 2025-03-01T12:00:00.000Z');
-    expect(staleCopyReason({ ...base, expiresAt: new Date('2025-03-01T11:00:00.000Z') }, true, now)).toBe(
-      'it expired at 2025-03-01T11:00:00.000Z',
-    );
-  });
-
-  it('reports a finished job', () => {
-    expect(staleCopyReason(base, true, now)).toBe('its job finished');
-  });
-
-  it('reports a foreground session whose lease expired', () => {
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T11:59:00.000Z') }, false, now)).toBe(
-      'its session stopped renewing the lease at 2025-03-01T11:59:00.000Z',
-    );
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T12:00:00.000Z') }, false, now)).toBe(
-      'its session stopped renewing the lease at 2025-03-01T12:00:00.000Z',
-    );
-  });
-
-  it('reports a copy whose pod was never handed out by its ready-by time, and only then', () => {
-    const readyBy = new Date('2025-03-01T11:30:00.000Z');
-    expect(staleCopyReason({ ...base, readyBy }, false, now)).toBe(
-      'its CLI stopped before handing out its pod (the pod was due Running by 2025-03-01T11:30:00.000Z)',
-    );
-    expect(staleCopyReason({ ...base, readyBy, podName: 'copy-web-abcde-x1y2z' }, false, now)).toBeUndefined();
-    expect(staleCopyReason({ ...base, readyBy: new Date('2025-03-01T12:00:01.000Z') }, false, now)).toBeUndefined();
-  });
-
-  it('never calls a detached session stale by its lease', () => {
-    expect(staleCopyReason({ ...base, session: session(true, '2025-03-01T10:01:00.000Z') }, false, now)).toBeUndefined();
-  });
-
-  it('is undefined for a live copy', () => {
-    expect(staleCopyReason(base, false, now)).toBeUndefined();
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T12:01:00.000Z') }, false, now)).toBeUndefined();
   });
 });

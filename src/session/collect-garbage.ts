@@ -4,7 +4,8 @@ import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleCopyReason, staleReason, HoldKeys, type ScalableKind } from './hold.js';
+import { staleCopyReason } from '../plan/copy-record.js';
+import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleReason, HoldKeys, type ScalableKind } from '../plan/hold-record.js';
 
 /** Tells `kubectl describe` readers that the original came back, and why (best effort). */
 async function recordRestore(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, released: Released, why: string): Promise<void> {
