@@ -95,10 +95,6 @@ export class Cluster {
     }
   }
 
-  /** The raw request, for callers that handle specific status codes themselves (conflicts, 404). */
-  raw<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType): Promise<T> {
-    return this.rest.request<T>(method, path, body, contentType);
-  }
 
   /** The API server's clock (see RestClient.serverNow): every lease and expiry is on it. */
   now(): Date {
@@ -204,9 +200,6 @@ export class Cluster {
     });
   }
 
-  readPod(namespace: string, name: string): Promise<V1Pod> {
-    return this.read('pod', name, namespace);
-  }
 
   createJob(job: V1Job, dryRun: boolean): Promise<V1Job> {
     const ns = job.metadata?.namespace ?? this.connection.namespace;

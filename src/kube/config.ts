@@ -37,11 +37,8 @@ export interface Impersonation {
 
 export interface Connection {
   kubeConfig: KubeConfig;
-  contextName: string;
   /** -n, else the context's namespace, else "default" — as kubectl resolves it. */
   namespace: string;
-  /** True when -n was given (so "-n" beats the context default in messages). */
-  namespaceExplicit: boolean;
   server: string;
   /** The kubeconfig user entry name of the current context. */
   userName: string;
@@ -96,9 +93,7 @@ export function loadConnection(flags: ConnectionFlags): Connection {
   }
   return {
     kubeConfig,
-    contextName,
     namespace,
-    namespaceExplicit: flags.namespace !== undefined,
     server: cluster.server,
     userName: user.name,
     impersonate,

@@ -4,12 +4,10 @@ import { escapeTerminal, setTransientLine, writeLine } from './terminal.js';
 export interface Progress {
   /** True on a terminal: a live line is shown and updated in place. */
   readonly interactive: boolean;
-  /** Announces work in progress; on a terminal it spins until done, fail, the next step or a live line. */
+  /** Announces work in progress; on a terminal it spins until done, the next step or a live line. */
   step(message: string): void;
   /** Ends the current step (if any) with a check mark: what finished stays on screen. */
   done(message: string): void;
-  /** Ends the current step (if any) with a cross. */
-  fail(message: string): void;
   /**
    * A status line updated in place while something lasts (a held session), replacing the
    * spinner. On a terminal only: elsewhere nothing is written, logs get the done lines.
@@ -25,9 +23,7 @@ const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', 
 // A dumb terminal may not draw braille; plain ASCII spins everywhere.
 const DUMB_SPINNER_FRAMES = ['|', '/', '-', '\\'];
 const CHECK = '✔';
-const CROSS = '✖';
 const GREEN = '\x1b[32m';
-const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
 /** The only sequence the spinner needs: back to column 1, erase the line. */
 export const CLEAR_LINE = '\r\x1b[2K';
@@ -45,7 +41,7 @@ export function createProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEn
 /** Logs and pipes get each message once, as a plain line: no escape codes, no timers, no live line. */
 function plainProgress(stream: NodeJS.WriteStream): Progress {
   const line = (message: string): void => writeLine(stream, message);
-  return { interactive: false, step: line, done: line, fail: line, live: () => {}, stop: () => {} };
+  return { interactive: false, step: line, done: line, live: () => {}, stop: () => {} };
 }
 
 /**
@@ -123,7 +119,6 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
       }
     },
     done: (text) => finish(CHECK, GREEN, text),
-    fail: (text) => finish(CROSS, RED, text),
     live(text) {
       stopTimer();
       message = escapeTerminal(text);
