@@ -1,7 +1,7 @@
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './api-errors.js';
-import { RestClient, type ContentType } from './rest.js';
+import { RestClient, type ContentType, type Transport } from './rest.js';
 import type { V1Job, V1Pod } from './types.js';
 
 /** Kinds `Cluster` reads and writes by name. */
@@ -77,13 +77,17 @@ const query = (params: Record<string, string | number | undefined>): string => {
  * the planning code stays pure and testable without a cluster.
  */
 export class Cluster {
-  private readonly rest: RestClient;
+  private readonly rest: Transport;
 
+  /**
+   * `transport` replaces the HTTP client, for unit tests of branches a real API server will not
+   * produce on cue (ten conflicts in a row, a 422 from validation); everything else is e2e.
+   */
   constructor(
     readonly connection: Connection,
-    options: { requestTimeoutMs?: number } = {},
+    options: { requestTimeoutMs?: number; transport?: Transport } = {},
   ) {
-    this.rest = new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate);
+    this.rest = options.transport ?? new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */

@@ -22,12 +22,20 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export type ContentType = 'application/json' | 'application/merge-patch+json' | 'application/json-patch+json';
 
+/** What `Cluster` needs of an HTTP client (RestClient; a fake in unit tests). */
+export interface Transport {
+  request<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType): Promise<T>;
+  watch(path: string, onEvent: (type: string, object: any) => void, onDone: (err: unknown) => void): () => void;
+  serverNow(): Date;
+  close(): void;
+}
+
 /**
  * Plain JSON requests. The typed client-node models drop fields they do not know (newer pod spec
  * fields), which would silently lose them in a copy or a write-back; raw JSON keeps every field.
  * One keep-alive agent per client, so a command pays for one TLS handshake.
  */
-export class RestClient {
+export class RestClient implements Transport {
   private agent: https.Agent | undefined;
   private readonly server: URL;
   /**
