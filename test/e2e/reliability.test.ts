@@ -359,7 +359,8 @@ describe('the API server goes away during a session', () => {
     expect(r.stderr).toMatch(/could not restore deployment\/away \(cannot reach the Kubernetes API server.*\); it stays scaled down until "kubectl copy-target gc -n /);
     expect((await getDeployment('away')).spec.replicas).toBe(0); // left held, as it said
     await waitUntilServerTimePasses((await getDeployment('away')).metadata.annotations['copy-target.dev/hold-lease-expires']);
-    expect((await plugin(['gc', '-n', ns])).code).toBe(0);
+    const gc = await plugin(['gc', '-n', ns]);
+    expect(gc.code, gc.stderr).toBe(0);
     await expectRestored('away', 2);
   }, 180_000);
 });
