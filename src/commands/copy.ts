@@ -280,7 +280,7 @@ async function copyHoldingOriginal(cluster: Cluster, req: CopyRequest, progress:
       detached = true;
       await faultPoint('after-detach');
       progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
-      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${resolved.namespace === 'default' ? '' : ` -n ${resolved.namespace}`}`);
+      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${namespaceFlag(resolved.namespace)}`);
       return;
     }
     progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
@@ -387,9 +387,12 @@ function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container
   }
 }
 
+/** ` -n NS` for a suggested command, or nothing in the default namespace. */
+const namespaceFlag = (namespace: string): string => (namespace === 'default' ? '' : ` -n ${namespace}`);
+
 /** The `Next:` hint after a copy: each suggestion on its own short line. */
 function nextSteps(name: string, namespace: string, container?: string): string[] {
-  const ns = namespace === 'default' ? '' : ` -n ${namespace}`;
+  const ns = namespaceFlag(namespace);
   const into = container === undefined ? '' : ` -c ${container}`;
   const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
   return [`Next: kubectl exec -it ${name}${into}${ns} -- sh`, `  or: mirrord exec --target ${targetPath}${ns} -- <your app>`];

@@ -99,7 +99,6 @@ export class Cluster {
     }
   }
 
-
   /** The API server's clock (see RestClient.serverNow): every lease and expiry is on it. */
   now(): Date {
     return this.rest.serverNow();
@@ -109,6 +108,11 @@ export class Cluster {
     return this.call('get server version', () => this.rest.request('GET', '/version'));
   }
 
+  /** Who the request goes as when the server will not say: --as, else the kubeconfig's user name. */
+  private assumedUser(): string {
+    return this.connection.impersonate?.user ?? this.connection.userName;
+  }
+
   /** The authenticated username as the server sees it (what kubectl auth whoami prints). */
   async whoAmI(): Promise<string> {
     try {
@@ -116,10 +120,10 @@ export class Cluster {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'SelfSubjectReview',
       });
-      return review.status?.userInfo?.username ?? this.connection.impersonate?.user ?? this.connection.userName;
+      return review.status?.userInfo?.username ?? this.assumedUser();
     } catch (err) {
-      // The server answered but would not say (old server, rare RBAC): use the kubeconfig's user name.
-      if (statusCode(err) !== undefined) return this.connection.impersonate?.user ?? this.connection.userName;
+      // The server answered but would not say (old server, rare RBAC): use the name we asked as.
+      if (statusCode(err) !== undefined) return this.assumedUser();
       throw toCliError(err, this.connection.server, 'ask the server who you are');
     }
   }
@@ -203,7 +207,6 @@ export class Cluster {
       return { items: list.items, resourceVersion: list.metadata.resourceVersion };
     });
   }
-
 
   createJob(job: V1Job, dryRun: boolean): Promise<V1Job> {
     const ns = job.metadata?.namespace ?? this.connection.namespace;

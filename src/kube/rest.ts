@@ -124,15 +124,17 @@ export class RestClient implements Transport {
     };
     this.prepare('GET', path).then(({ url, options, secure }) => {
       if (finished) return;
-      const logged = startRequestLog('WATCH', url);
+      // Both measured from the request: how long the watch took to open, and how long it lasted.
+      const loggedOpen = startRequestLog('WATCH', url);
+      const loggedEnd = startRequestLog('WATCH', url);
       const watchDone = onDone;
       onDone = (err) => {
-        logged(err ? `ended (${messageOf(err)})` : 'ended by the server');
+        loggedEnd(err ? `ended (${messageOf(err)})` : 'ended by the server');
         watchDone(err);
       };
       req = (secure ? https : http).request(url, options, (res) => {
         const status = res.statusCode ?? 0;
-        startRequestLog('WATCH', url)(`${status} ${res.statusMessage ?? ''} (open)`.trim());
+        loggedOpen(`${status} ${res.statusMessage ?? ''} (open)`.trim());
         if (status !== 200) {
           readBody(res).then((parsed) => finish(new ApiError(status, parsed)), finish);
           return;

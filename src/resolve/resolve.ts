@@ -3,6 +3,7 @@ import { kindOf, type Cluster, type ResourceKind } from '../kube/cluster.js';
 import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
+import { selectorQuery } from '../plan/selector.js';
 import type { TargetKind } from '../target/kinds.js';
 import type { Target } from '../target/parse.js';
 
@@ -120,9 +121,7 @@ async function resolveService(cluster: Cluster, name: string, namespace: string)
   if (!selector || Object.keys(selector).length === 0) {
     throw new CliError(`service/${name} has no selector, so no workload behind it; name the workload instead`);
   }
-  const labelSelector = Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const labelSelector = selectorQuery({ matchLabels: selector })!;
   const pods = (await cluster.listPods(namespace, labelSelector)).filter((p) => !p.metadata?.deletionTimestamp);
   // Prefer a pod that is not itself a copy, so following a service never copies a copy.
   const pod = pods.find((p) => !isCopyPod(p)) ?? pods[0];

@@ -26,11 +26,6 @@ const split = (argv: string[]): [string[], string[]] => {
   return at === -1 ? [argv, []] : [argv.slice(0, at), argv.slice(at)];
 };
 
-/** -v, -vv, --v=N or --verbose before `--` (after it, `grep -v` is the user's). */
-export function wantsVerbose(argv: string[]): boolean {
-  return takeVerbosity(argv).level > 0;
-}
-
 /**
  * kubectl's verbosity, taken out of the command line: -v=N, --v=N, -v N, --v N set N; a bare -v
  * (or -vv, --verbose) counts. Only before `--`: after it, `grep -v` is the user's.

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity, wantsVerbose } from '../../src/target/argv.js';
+import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from '../../src/target/argv.js';
 import { parseTarget } from '../../src/target/parse.js';
 
-describe('wantsVerbose', () => {
+describe('verbose or not (takeVerbosity level above 0)', () => {
+  const wantsVerbose = (argv: string[]) => takeVerbosity(argv).level > 0;
   it('reads -v, -vv, --v=N and --verbose before --, never the user\'s command after it', () => {
     expect(wantsVerbose(['deploy/x', '-v'])).toBe(true);
     expect(wantsVerbose(['-vv', 'status'])).toBe(true);
