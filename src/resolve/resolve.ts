@@ -142,19 +142,27 @@ export interface Controller {
   object: any;
 }
 
+/** Deeper than any real chain (Pod -> ReplicaSet -> Deployment is three): a bound against owner loops. */
+const MAX_OWNER_DEPTH = 8;
+
 /**
  * Walks controller ownerReferences up from an object (Pod -> ReplicaSet -> Deployment/Rollout,
  * Pod -> Job -> CronJob, Pod -> StatefulSet) and returns the topmost object of a kind we know.
- * An object without a known controller is its own top.
+ * The walk stops at an object whose controller is of a kind we do not know, is gone, or was
+ * replaced by a namesake (another uid): that object is its own top, as the garbage collector
+ * would soon orphan it.
  */
-export async function topController(cluster: Cluster, start: Controller, namespace: string): Promise<Controller> {
+export async function topController(cluster: Pick<Cluster, 'find'>, start: Controller, namespace: string): Promise<Controller> {
   let current = start;
-  for (;;) {
+  for (let depth = 0; depth < MAX_OWNER_DEPTH; depth++) {
     const owner = controllerRef(current.object.metadata);
     const kind = owner && kindOf(owner.apiVersion, owner.kind);
     if (!owner || !kind) return current;
-    current = { kind, object: await cluster.read(kind, owner.name, namespace) };
+    const object = await cluster.find(kind, owner.name, namespace);
+    if (!object || object.metadata?.uid !== owner.uid) return current;
+    current = { kind, object };
   }
+  return current;
 }
 
 function controllerRef(meta: V1ObjectMeta | undefined): V1OwnerReference | undefined {
