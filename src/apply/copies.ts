@@ -1,4 +1,5 @@
 import type { Cluster } from '../kube/cluster.js';
+import type { CopyJobState } from '../plan/liveness.js';
 import type { V1Job } from '../kube/types.js';
 import { isDamaged } from '../plan/annotation-values.js';
 import { MANAGED_SELECTOR, readCopyRecord, type CopyRecord } from '../plan/copy-record.js';
@@ -43,6 +44,9 @@ export async function listCopies(cluster: Cluster, namespace: string | undefined
 
 export const isFinished = (job: V1Job): boolean =>
   (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+
+/** What liveness needs of a copy's Job (plan/liveness.ts). */
+export const jobState = (job: V1Job): CopyJobState => ({ finished: isFinished(job), terminating: job.metadata?.deletionTimestamp !== undefined });
 
 /** The Job's state as `status` shows it. */
 export function jobPhase(job: V1Job): string {

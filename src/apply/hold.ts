@@ -1,4 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
+import { holdStaleReason } from '../plan/liveness.js';
 import type { Cluster } from '../kube/cluster.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
@@ -13,7 +14,6 @@ import {
   readHold,
   releasePatch,
   renewPatch,
-  staleReason,
   type Hold,
   type ScalableKind,
 } from '../plan/hold-record.js';
@@ -64,7 +64,7 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: a
   if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
   if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
   const job = await cluster.find('job', existing.copyJob, target.namespace);
-  const reason = staleReason(existing, cluster.now(), job !== undefined);
+  const reason = holdStaleReason(existing, cluster.now(), job !== undefined);
   if (!reason) {
     throw new CliError(
       `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,

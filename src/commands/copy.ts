@@ -14,6 +14,7 @@ import { toYaml } from '../kube/yaml.js';
 import { buildCopyJob, type CopyOptions, type CopyPlan } from '../plan/copy-job.js';
 import { CopyKeys, type CopySession } from '../plan/copy-record.js';
 import { randomSuffixAlphabet } from '../plan/naming.js';
+import { reusable } from '../plan/liveness.js';
 import { copySignature } from '../plan/signature.js';
 import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { humanDuration } from '../render/duration.js';
@@ -26,33 +27,12 @@ import type { Hold } from '../plan/hold-record.js';
 import { guarded, throwIfInterrupted, untilInterrupted } from '../session/interrupt.js';
 import { newSessionId, ScaleDownSession } from '../session/session.js';
 import { parseTarget, type Target } from '../target/parse.js';
-import { listCopies, type Copy } from '../apply/copies.js';
+import { jobState, listCopies, type Copy } from '../apply/copies.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
-import type { GlobalFlags } from './global-flags.js';
+import type { CopyFlags } from './copy-flags.js';
 
 /** Time for a CLI that gave up waiting to delete its copy before others may judge it stale. */
 const READY_BY_MARGIN_MS = 10_000;
-
-export interface CopyFlags extends GlobalFlags {
-  target: string;
-  command: string[];
-  container?: string;
-  keepProbes: boolean;
-  keepLabels: boolean;
-  keepSchedulingRules: boolean;
-  excludeContainer: string[];
-  excludeInitContainer: string[];
-  setImage: string[];
-  ttl: string;
-  podRunningTimeout: string;
-  dryRun: string;
-  output?: string;
-  new: boolean;
-  scaleDown: boolean;
-  detach: boolean;
-  duration?: string;
-  leaseDuration: string;
-}
 
 /** Everything `run` needs, derived from flags before any API call (kubectl's Options.Complete). */
 interface CopyRequest {
@@ -361,14 +341,10 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
 
 /** A live copy of the same target, made by the same user with the same options, still Running. */
 async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], signature: string, user: string): Promise<{ pod: V1Pod; expiresAt: Date } | undefined> {
-  const now = cluster.now().getTime();
-  // Finished and expired copies were already dropped by the stale-copy pass.
+  const now = cluster.now();
   for (const { job, record } of liveCopies) {
-    if (record.signature !== signature || !record.podName || record.user !== user) continue;
-    if (record.expiresAt.getTime() - now < 60_000) continue; // about to expire: not worth handing out
-    // A foreground session deletes its copy when it ends: never hand that one out.
-    if (record.session && !record.session.detached) continue;
-    const pod = await cluster.find('pod', record.podName, job.metadata!.namespace!);
+    if (record.signature !== signature || record.user !== user || !reusable(record, jobState(job), now)) continue;
+    const pod = await cluster.find('pod', record.podName!, job.metadata!.namespace!);
     if (pod && podState(pod).state === 'running') return { pod, expiresAt: record.expiresAt };
   }
   return undefined;

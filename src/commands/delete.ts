@@ -7,12 +7,7 @@ import { parseTarget } from '../target/parse.js';
 import { collectStaleCopies, removeCopy } from '../session/collect-garbage.js';
 import { guarded } from '../session/interrupt.js';
 import { listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
-import type { GlobalFlags } from './global-flags.js';
-
-export interface DeleteFlags extends GlobalFlags {
-  names: string[];
-  all: boolean;
-}
+import type { DeleteFlags } from './delete-flags.js';
 
 /**
  * `kubectl copy-target delete COPY_POD|JOB|KIND/NAME ... | --all`: deletes copies in the namespace.

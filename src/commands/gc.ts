@@ -3,11 +3,7 @@ import { loadConnection } from '../kube/config.js';
 import { collectGarbage } from '../session/collect-garbage.js';
 import { guarded } from '../session/interrupt.js';
 import { writeLine } from '../render/terminal.js';
-import type { GlobalFlags } from './global-flags.js';
-
-export interface GcFlags extends GlobalFlags {
-  allNamespaces: boolean;
-}
+import type { GcFlags } from './gc-flags.js';
 
 /** `kubectl copy-target gc`: what crashed sessions left behind, restored and deleted. */
 export async function run(flags: GcFlags): Promise<void> {

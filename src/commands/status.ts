@@ -1,20 +1,16 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { CopyKeys, staleCopyReason } from '../plan/copy-record.js';
+import { CopyKeys } from '../plan/copy-record.js';
+import { copyStaleReason } from '../plan/liveness.js';
 import { parseOutputFormat, serialize } from '../render/output.js';
 import { timeLeft } from '../render/duration.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
 import { warn, writeData, writeLines } from '../render/terminal.js';
 import { formatTarget } from '../target/parse.js';
-import { describeDamagedCopy, isFinished, jobPhase, listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
+import { describeDamagedCopy, jobPhase, jobState, listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
 import type { V1Job } from '../kube/types.js';
-import type { GlobalFlags } from './global-flags.js';
-
-export interface StatusFlags extends GlobalFlags {
-  allNamespaces: boolean;
-  output?: string;
-}
+import type { StatusFlags } from './status-flags.js';
 
 type Entry = { copy: Copy; damaged?: undefined } | { copy?: undefined; damaged: DamagedCopy };
 
@@ -41,9 +37,8 @@ export async function run(flags: StatusFlags): Promise<void> {
   for (const d of damaged) warn(describeDamagedCopy(d));
 }
 
-/** A copy whose Job finished, whose time ran out or whose session stopped renewing (see gc). */
-const isStale = (c: Copy, now: Date): boolean =>
-  staleCopyReason(c.record, isFinished(c.job), now) !== undefined || jobPhase(c.job) === 'Terminating';
+/** A copy gc would remove (status reads no holds: a lapsed lease mirror is taken at its word). */
+const isStale = (c: Copy, now: Date): boolean => copyStaleReason(c.record, jobState(c.job), now) !== undefined;
 
 function statusRow(c: Copy, now: Date): StatusRow {
   return {

@@ -135,20 +135,3 @@ export function sessionAnnotations(session: CopySession): Record<string, string>
     [CopyKeys.leaseExpires]: session.leaseExpires.toISOString(),
   };
 }
-
-/**
- * Why a copy no longer serves anyone, or undefined while it does: its time ran out, its Job
- * finished, its CLI died before handing out the pod, or (foreground --scale-down) its CLI stopped
- * renewing the lease, e.g. after kill -9.
- */
-export function staleCopyReason(record: CopyRecord, finished: boolean, now: Date): string | undefined {
-  if (record.expiresAt <= now) return `it expired at ${record.expiresAt.toISOString()}`;
-  if (finished) return 'its job finished';
-  if (!record.podName && record.readyBy && record.readyBy <= now) {
-    return `its CLI stopped before handing out its pod (the pod was due Running by ${record.readyBy.toISOString()})`;
-  }
-  if (record.session && !record.session.detached && record.session.leaseExpires <= now) {
-    return `its session stopped renewing the lease at ${record.session.leaseExpires.toISOString()}`;
-  }
-  return undefined;
-}

@@ -103,16 +103,6 @@ export function holdAnnotations(hold: Hold): Record<string, string> {
   };
 }
 
-/**
- * Why a hold no longer protects anyone, or undefined while it is live. A foreground session proves
- * it is alive by renewing the lease (its copy may not exist yet: a StatefulSet's pods can take long
- * to go); a detached hold lives exactly as long as its copy Job.
- */
-export function staleReason(hold: Hold, now: Date, copyJobExists: boolean): string | undefined {
-  if (hold.leaseExpires <= now) return `its lease expired at ${hold.leaseExpires.toISOString()}`;
-  if (hold.detached && !copyJobExists) return `its copy job ${hold.copyJob} is gone`;
-  return undefined;
-}
 
 export function describeHolder(hold: Hold, kindName: string): string {
   return `${kindName} is already scaled down by ${hold.user || 'someone'} on ${hold.host || 'an unknown host'} since ${hold.since.toISOString()} (copy job ${hold.copyJob}, session ${hold.session})`;

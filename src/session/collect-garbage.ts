@@ -1,11 +1,11 @@
 import { recordEvent } from '../apply/events.js';
 import { releaseHold, type Released } from '../apply/hold.js';
-import { describeDamagedCopy, isFinished, listCopies, type Copy } from '../apply/copies.js';
+import { describeDamagedCopy, jobState, listCopies, type Copy } from '../apply/copies.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { staleCopyReason } from '../plan/copy-record.js';
-import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, staleReason, HoldKeys, type ScalableKind } from '../plan/hold-record.js';
+import { copyStaleReason, decidedByHold, holdStaleReason } from '../plan/liveness.js';
+import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, HoldKeys, type ScalableKind } from '../plan/hold-record.js';
 
 /** Tells `kubectl describe` readers that the original came back, and why (best effort). */
 async function recordRestore(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, released: Released, why: string): Promise<void> {
@@ -32,21 +32,23 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
 }
 
 /**
- * Why a copy is stale, judged on the API server's clock, or undefined while it is live. The copy
- * Job's lease is only a mirror for `status`: when that mirror lapsed, the hold on the workload
- * decides (the two writes of a renewal can fail apart). `judgedLease` is the workload's lease
+ * Why a copy is stale (plan/liveness.ts), or undefined while it is live. When only its Job's lease
+ * mirror lapsed, the hold on the workload is read and decides; `judgedLease` is the hold's lease
  * annotation the judgement was made on.
  */
 async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ reason: string; judgedLease?: string } | undefined> {
-  const reason = staleCopyReason(copy.record, isFinished(copy.job), now);
+  const job = jobState(copy.job);
   const session = copy.record.session;
-  const leaseLapsedOnly = reason !== undefined && session && !session.detached && !isFinished(copy.job) && copy.record.expiresAt > now;
-  if (!reason || !leaseLapsedOnly) return reason === undefined ? undefined : { reason };
+  if (!session || !decidedByHold(copy.record, job, now)) {
+    const reason = copyStaleReason(copy.record, job, now);
+    return reason === undefined ? undefined : { reason };
+  }
   const object = await cluster.find(session.scaledKind, session.scaledName, copy.job.metadata!.namespace!);
-  const hold = object && readHold(object.metadata, session.scaledKind);
-  if (!hold || isDamaged(hold) || hold.session !== session.id) return { reason }; // its hold is gone: an orphan
-  if (!staleReason(hold, now, true)) return undefined; // the hold's lease is live: so is the copy
-  return { reason, judgedLease: object.metadata.annotations[HoldKeys.leaseExpires] };
+  const read = object && readHold(object.metadata, session.scaledKind);
+  const hold = read && !isDamaged(read) && read.session === session.id ? read : null;
+  const reason = copyStaleReason(copy.record, job, now, hold);
+  if (reason === undefined) return undefined;
+  return { reason, judgedLease: hold ? object.metadata.annotations[HoldKeys.leaseExpires] : undefined };
 }
 
 /**
@@ -123,7 +125,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
         continue;
       }
       const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);
-      const reason = staleReason(hold, now, jobExists);
+      const reason = holdStaleReason(hold, now, jobExists);
       if (!reason) continue;
       await faultPoint('gc-after-judging');
       // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.

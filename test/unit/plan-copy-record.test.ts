@@ -10,7 +10,6 @@ import {
   isControllerGeneratedLabel,
   isValidLabelValue,
   readCopyRecord,
-  staleCopyReason,
   type CopyRecord,
 } from '../../src/plan/copy-record.js';
 
@@ -128,64 +127,5 @@ describe('readCopyRecord', () => {
     });
     expect(damaged(CopyKeys.expiresAt, 'soon')).toEqual({ damaged: 'copy-target.dev/expires-at="soon" is not an RFC 3339 time', keys: [CopyKeys.expiresAt] });
     expect(damaged(CopyKeys.scaleDown, 'yes')).toEqual({ damaged: 'copy-target.dev/scale-down="yes" is not one of true, false', keys: [CopyKeys.scaleDown] });
-  });
-});
-
-describe('staleCopyReason', () => {
-  const now = new Date('2025-03-01T12:00:00.000Z');
-  const base: CopyRecord = {
-    targetKind: 'deployment',
-    targetName: 'web',
-    targetNamespace: 'shop',
-    user: 'alice',
-    host: 'laptop',
-    scaleDown: true,
-    createdAt: new Date('2025-03-01T10:00:00.000Z'),
-    expiresAt: new Date('2025-03-01T18:00:00.000Z'),
-  };
-  const session = (detached: boolean, lease: string) => ({
-    id: 'sess-1',
-    scaledKind: 'deployment' as const,
-    scaledName: 'web',
-    detached,
-    leaseExpires: new Date(lease),
-  });
-
-  it('reports an expired copy, also at the exact instant', () => {
-    expect(staleCopyReason({ ...base, expiresAt: now }, false, now)).toBe('it expired at 2025-03-01T12:00:00.000Z');
-    expect(staleCopyReason({ ...base, expiresAt: new Date('2025-03-01T11:00:00.000Z') }, true, now)).toBe(
-      'it expired at 2025-03-01T11:00:00.000Z',
-    );
-  });
-
-  it('reports a finished job', () => {
-    expect(staleCopyReason(base, true, now)).toBe('its job finished');
-  });
-
-  it('reports a foreground session whose lease expired', () => {
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T11:59:00.000Z') }, false, now)).toBe(
-      'its session stopped renewing the lease at 2025-03-01T11:59:00.000Z',
-    );
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T12:00:00.000Z') }, false, now)).toBe(
-      'its session stopped renewing the lease at 2025-03-01T12:00:00.000Z',
-    );
-  });
-
-  it('reports a copy whose pod was never handed out by its ready-by time, and only then', () => {
-    const readyBy = new Date('2025-03-01T11:30:00.000Z');
-    expect(staleCopyReason({ ...base, readyBy }, false, now)).toBe(
-      'its CLI stopped before handing out its pod (the pod was due Running by 2025-03-01T11:30:00.000Z)',
-    );
-    expect(staleCopyReason({ ...base, readyBy, podName: 'copy-web-abcde-x1y2z' }, false, now)).toBeUndefined();
-    expect(staleCopyReason({ ...base, readyBy: new Date('2025-03-01T12:00:01.000Z') }, false, now)).toBeUndefined();
-  });
-
-  it('never calls a detached session stale by its lease', () => {
-    expect(staleCopyReason({ ...base, session: session(true, '2025-03-01T10:01:00.000Z') }, false, now)).toBeUndefined();
-  });
-
-  it('is undefined for a live copy', () => {
-    expect(staleCopyReason(base, false, now)).toBeUndefined();
-    expect(staleCopyReason({ ...base, session: session(false, '2025-03-01T12:01:00.000Z') }, false, now)).toBeUndefined();
   });
 });
