@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startPlugin, waitFor } from './background.js';
 import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
 
+// A namespace per test: the gc passes and event lists a test asserts on see only what it made, so
+// the tests hold in any order and one test's leftovers cannot pass or fail another.
 let ns: string;
 let removeNs: () => Promise<void>;
 
-beforeAll(async () => {
+beforeEach(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('scaledown'));
 });
-afterAll(async () => removeNs?.());
+afterEach(async () => removeNs?.());
 
 const apply = (yaml: string) => mustKubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
