@@ -1,18 +1,26 @@
 import { hostname } from 'node:os';
 import { typeMeta, type Cluster } from '../kube/cluster.js';
-import type { ScaleTarget } from '../resolve/scale-target.js';
+import type { ScalableKind } from '../target/kinds.js';
+
+/** The object an event is about; its uid, when known, ties the event to this incarnation of it. */
+export interface EventTarget {
+  kind: ScalableKind;
+  name: string;
+  namespace: string;
+  object?: { metadata?: { uid?: string } };
+}
 
 /**
  * Records a Kubernetes Event on the workload, so `kubectl describe` tells teammates who scaled it
  * down and when it came back. Best effort: a user who may scale but not create events still works.
  */
-export async function recordEvent(cluster: Cluster, target: ScaleTarget, reason: string, message: string): Promise<boolean> {
+export async function recordEvent(cluster: Cluster, target: EventTarget, reason: string, message: string): Promise<boolean> {
   const now = cluster.now().toISOString();
   const event = {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { generateName: `${target.name}.copy-target-`, namespace: target.namespace },
-    involvedObject: { ...typeMeta(target.kind), name: target.name, namespace: target.namespace, uid: target.object.metadata?.uid },
+    involvedObject: { ...typeMeta(target.kind), name: target.name, namespace: target.namespace, uid: target.object?.metadata?.uid },
     reason,
     message,
     type: 'Normal',

@@ -5,7 +5,9 @@ import { fightWarnings } from '../plan/fight-warnings.js';
 /** Lists what may scale the workload back up (HPAs, KEDA ScaledObjects) and says so. */
 export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget): Promise<string[]> {
   // Missing CRD (no KEDA) or no permission to list: nothing to warn about.
-  const listOrNone = (kind: 'horizontalpodautoscaler' | 'scaledobject') => cluster.list(kind, target.namespace).catch(() => []);
-  const [hpas, scaledObjects] = await Promise.all([listOrNone('horizontalpodautoscaler'), listOrNone('scaledobject')]);
+  const [hpas, scaledObjects] = await Promise.all([
+    cluster.list('horizontalpodautoscaler', target.namespace).catch(() => []),
+    cluster.list('scaledobject', target.namespace).catch(() => []),
+  ]);
   return fightWarnings(`${target.kind}/${target.name}`, target.object, hpas, scaledObjects);
 }

@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
 import { holdStaleReason } from '../plan/liveness.js';
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, KindObjects } from '../kube/cluster.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import {
@@ -41,7 +41,7 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
     const judged = await judgeHold(cluster, target, object, hold.session);
     hold.original = judged.original;
     try {
-      const patch = holdTakingPatch(target.kind, object.metadata.resourceVersion, hold);
+      const patch = holdTakingPatch(target.kind, object.metadata!.resourceVersion!, hold);
       target.object = await cluster.patch(target.kind, target.namespace, target.name, patch, 'application/merge-patch+json');
     } catch (err) {
       if (isConflict(err)) continue;
@@ -58,7 +58,7 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
  * decide alike): the value to restore at the end, and the stale hold taken over if there is one.
  * Throws as the real run does when someone else holds it (exit 3) or the hold is damaged.
  */
-export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: any, ownSession?: string): Promise<{ original: number | boolean; tookOver?: Acquired['tookOver'] }> {
+export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: KindObjects[ScalableKind], ownSession?: string): Promise<{ original: number | boolean; tookOver?: Acquired['tookOver'] }> {
   const kindName = `${target.kind}/${target.name}`;
   const existing = readHold(object.metadata, target.kind);
   if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
@@ -112,7 +112,7 @@ export interface Released {
   renewed?: true;
   warning?: string;
   /** The workload as restored (for the event that says so). */
-  object?: any;
+  object?: KindObjects[ScalableKind];
 }
 
 /**
@@ -135,17 +135,17 @@ export async function releaseHold(
     const annotations = object?.metadata?.annotations ?? {};
     if (annotations[HoldKeys.session] !== session) return { restored: false };
     if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
-    const hold = readHold(object.metadata, kind);
+    const hold = readHold(object!.metadata, kind);
     // Restoring needs the recorded original: a damaged one is for a person to set right.
     if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(kindName, namespace, hold));
     if (!hold) return { restored: false };
-    const { patch, warning } = releasePatch(kind, object, hold, kindName, ifLeaseExpires);
+    const { patch, warning } = releasePatch(kind, object!, hold, kindName, ifLeaseExpires);
     try {
       const restored = await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
       return { restored: true, warning, object: restored };
     } catch (err) {
       // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
-      const changed = isFailedPatchTest(err) && (await cluster.find(kind, name, namespace))?.metadata?.resourceVersion !== object.metadata.resourceVersion;
+      const changed = isFailedPatchTest(err) && (await cluster.find(kind, name, namespace))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
       if (changed || isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
     }

@@ -1,11 +1,13 @@
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, KindObject } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 import { selectorQuery } from '../plan/selector.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { waitForNoPods } from './wait-for-no-pods.js';
 
 /** Kinds whose pods linger after the scale to zero, and are waited for. */
-const WAITED_FOR = new Set(['deployment', 'rollout', 'replicaset', 'statefulset']);
+const WAITED_FOR = ['deployment', 'rollout', 'replicaset', 'statefulset'] as const;
+type WaitedFor = KindObject<(typeof WAITED_FOR)[number]>;
+const isWaitedFor = (target: KindObject): target is WaitedFor => (WAITED_FOR as readonly string[]).includes(target.kind);
 
 const ownedBy = (pod: V1Pod, kind: string, names: Set<string>): boolean =>
   pod.metadata?.ownerReferences?.some((r) => r.controller && r.kind === kind && names.has(r.name)) ?? false;
@@ -22,14 +24,14 @@ export async function waitForOriginalPodsGone(
   abort: AbortSignal,
   onRemaining: (names: string[]) => void,
 ): Promise<void> {
-  if (!WAITED_FOR.has(target.kind)) return;
+  if (!isWaitedFor(target)) return;
   const labelSelector = selectorQuery(target.object.spec?.selector);
   let belongs: (pod: V1Pod) => boolean;
   if (target.kind === 'deployment' || target.kind === 'rollout') {
     const uid = target.object.metadata?.uid;
     const replicaSets = await cluster.list('replicaset', target.namespace, labelSelector);
     const owned = new Set<string>(
-      replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r: { uid?: string }) => r.uid === uid)).map((rs) => rs.metadata.name),
+      replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === uid)).map((rs) => rs.metadata!.name!),
     );
     if (owned.size === 0) return;
     belongs = (pod) => ownedBy(pod, 'ReplicaSet', owned);

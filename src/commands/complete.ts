@@ -47,7 +47,7 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
   switch (need.type) {
     case 'names': {
       const items = await cluster.list(need.kind, namespace);
-      return items.map((o) => ({ value: `${need.typedKind}/${o.metadata.name}` })).filter(startsWith(`${need.typedKind}/${need.partial}`));
+      return items.map((o) => ({ value: `${need.typedKind}/${o.metadata!.name}` })).filter(startsWith(`${need.typedKind}/${need.partial}`));
     }
     case 'containers': {
       // The same resolution a copy makes, so the names offered are the ones the copy accepts.
@@ -56,7 +56,7 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
     }
     case 'namespaces': {
       const items = await cluster.list('namespace', undefined);
-      return items.map((o) => ({ value: need.prefix + o.metadata.name })).filter(startsWith(need.prefix + need.partial));
+      return items.map((o) => ({ value: need.prefix + o.metadata!.name })).filter(startsWith(need.prefix + need.partial));
     }
     case 'copies': {
       const { copies } = await listCopies(cluster, namespace);

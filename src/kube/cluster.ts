@@ -2,7 +2,21 @@ import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './api-errors.js';
 import { RestClient, type ContentType, type Transport } from './rest.js';
-import type { V1Job, V1Pod } from './types.js';
+import type {
+  CoreV1Event,
+  Rollout,
+  ScaledObject,
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1Job,
+  V1Namespace,
+  V1Pod,
+  V1ReplicaSet,
+  V1Service,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from './types.js';
 
 /** Kinds `Cluster` reads and writes by name. */
 export type ResourceKind =
@@ -19,6 +33,26 @@ export type ResourceKind =
   | 'event'
   | 'horizontalpodautoscaler'
   | 'scaledobject';
+
+/** Each kind's object type: compile-time only, the objects stay plain JSON with every field kept. */
+export interface KindObjects {
+  pod: V1Pod;
+  service: V1Service;
+  deployment: V1Deployment;
+  statefulset: V1StatefulSet;
+  replicaset: V1ReplicaSet;
+  daemonset: V1DaemonSet;
+  job: V1Job;
+  cronjob: V1CronJob;
+  rollout: Rollout;
+  namespace: V1Namespace;
+  event: CoreV1Event;
+  horizontalpodautoscaler: V2HorizontalPodAutoscaler;
+  scaledobject: ScaledObject;
+}
+
+/** An object with its kind, the object's type following the kind (switch on `kind` to narrow it). */
+export type KindObject<K extends ResourceKind = ResourceKind> = { [P in K]: { kind: P; object: KindObjects[P] } }[K];
 
 /** API group/version, Kind and plural of each kind, so no discovery request is ever needed. */
 const RESOURCES: Record<ResourceKind, { apiVersion: string; kind: string; plural: string; cluster?: boolean }> = {
@@ -132,14 +166,14 @@ export class Cluster {
    * Reads one object by kind and name. A 404 names the object and, when the namespace itself is
    * missing, says that instead.
    */
-  async read(kind: ResourceKind, name: string, namespace: string): Promise<any> {
+  async read<K extends ResourceKind>(kind: K, name: string, namespace: string): Promise<KindObjects[K]> {
     const object = await this.find(kind, name, namespace);
     if (object === undefined) throw await this.notFound(`${kind}/${name}`, namespace);
     return object;
   }
 
   /** Reads an object, or undefined when it does not exist. */
-  async find(kind: ResourceKind, name: string, namespace: string): Promise<any | undefined> {
+  async find<K extends ResourceKind>(kind: K, name: string, namespace: string): Promise<KindObjects[K] | undefined> {
     try {
       return await this.rest.request('GET', resourcePath(kind, namespace, name));
     } catch (err) {
@@ -162,7 +196,7 @@ export class Cluster {
    * Lists objects matching a label selector in one namespace or all (undefined): one server-side
    * filtered call per page of 500.
    */
-  async list(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
+  async list<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<KindObjects[K][]> {
     return this.call(listing(kind, namespace), () => this.listPages(kind, namespace, labelSelector, fieldSelector));
   }
 
@@ -170,7 +204,7 @@ export class Cluster {
    * As `list`, or undefined when the server does not serve the kind at all (a 404 for the list:
    * no such CRD). Any other refusal (403, a timeout) is an error like any other.
    */
-  async listIfServed(kind: ResourceKind, namespace: string | undefined, labelSelector?: string): Promise<any[] | undefined> {
+  async listIfServed<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string): Promise<KindObjects[K][] | undefined> {
     try {
       return await this.listPages(kind, namespace, labelSelector, undefined);
     } catch (err) {
@@ -179,8 +213,8 @@ export class Cluster {
     }
   }
 
-  private async listPages(kind: ResourceKind, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<any[]> {
-    const items: any[] = [];
+  private async listPages<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<KindObjects[K][]> {
+    const items: KindObjects[K][] = [];
     let token: string | undefined;
     do {
       const path = resourcePath(kind, namespace) + query({ labelSelector, fieldSelector, limit: 500, continue: token });

@@ -1,6 +1,11 @@
 // Kubernetes object shapes, re-exported so only src/kube/ names the client package.
+import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from '@kubernetes/client-node';
+
 export type {
+  CoreV1Event,
   V1Container,
+  V1DaemonSet,
+  V1Namespace,
   V1CronJob,
   V1Deployment,
   V1Job,
@@ -18,4 +23,26 @@ export type {
   V1StatefulSet,
   V1Volume,
   V1VolumeMount,
+  V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+
+/** An Argo Rollout, as far as the plugin reads it (the client has no type for custom resources). */
+export interface Rollout {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec?: {
+    replicas?: number;
+    selector?: V1LabelSelector;
+    template?: V1PodTemplateSpec;
+    workloadRef?: { apiVersion?: string; kind?: string; name?: string };
+  };
+}
+
+/** A KEDA ScaledObject, as far as the plugin reads it. */
+export interface ScaledObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
+}

@@ -1,3 +1,6 @@
+import type { KindObjects } from '../kube/cluster.js';
+import type { ScaledObject, V1CronJob, V2HorizontalPodAutoscaler } from '../kube/types.js';
+import type { ScalableKind } from '../target/kinds.js';
 /**
  * Things that will fight a scale-down: autoscalers that scale the workload back up, and GitOps
  * tools that sync replicas back to what is in git. Pure: objects in, warnings out.
@@ -15,15 +18,15 @@ interface Ref {
   apiVersion?: string;
 }
 
-export function fightWarnings(kindName: string, workload: any, hpas: any[], scaledObjects: any[]): string[] {
+export function fightWarnings(kindName: string, workload: KindObjects[ScalableKind], hpas: V2HorizontalPodAutoscaler[], scaledObjects: ScaledObject[]): string[] {
   const [kind, name] = kindName.split('/') as [string, string];
   const targets = (ref: Ref | undefined) => ref?.name === name && ref.kind?.toLowerCase() === kind;
   const warnings: string[] = [];
   for (const hpa of hpas.filter((h) => targets(h.spec?.scaleTargetRef))) {
-    warnings.push(`HorizontalPodAutoscaler ${hpa.metadata.name} targets ${kindName} and may scale it back up while the copy runs`);
+    warnings.push(`HorizontalPodAutoscaler ${hpa.metadata?.name} targets ${kindName} and may scale it back up while the copy runs`);
   }
   for (const so of scaledObjects.filter((s) => targets({ kind: 'deployment', ...s.spec?.scaleTargetRef }))) {
-    warnings.push(`KEDA ScaledObject ${so.metadata.name} targets ${kindName} and may scale it back up while the copy runs`);
+    warnings.push(`KEDA ScaledObject ${so.metadata?.name} targets ${kindName} and may scale it back up while the copy runs`);
   }
   for (const marker of GITOPS_MARKERS) {
     if (workload.metadata?.[marker.where]?.[marker.key] !== undefined) {
@@ -31,7 +34,7 @@ export function fightWarnings(kindName: string, workload: any, hpas: any[], scal
     }
   }
   // Suspending a CronJob stops new runs, not the Jobs it already started.
-  const active: Ref[] = kind === 'cronjob' ? (workload.status?.active ?? []) : [];
+  const active: Ref[] = kind === 'cronjob' ? ((workload as V1CronJob).status?.active ?? []) : [];
   if (active.length > 0) {
     warnings.push(`suspending ${kindName} does not stop the Jobs it already started (${active.map((j) => `job/${j.name}`).join(', ')}); they keep running beside the copy`);
   }

@@ -1,4 +1,5 @@
 import { AnnotationReader, isDamaged, type Damaged } from './annotation-values.js';
+import type { KindObjects } from '../kube/cluster.js';
 import { KEY_PREFIX } from './copy-record.js';
 import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 
@@ -109,8 +110,10 @@ export function describeHolder(hold: Hold, kindName: string): string {
 }
 
 /** The workload's current scale value: replicas (default 1, as the API defaults it) or suspend. */
-export function currentScale(kind: ScalableKind, object: any): number | boolean {
-  return suspends(kind) ? Boolean(object.spec?.suspend) : (object.spec?.replicas ?? 1);
+export function currentScale(kind: ScalableKind, object: KindObjects[ScalableKind]): number | boolean {
+  const spec = object.spec ?? {};
+  if (suspends(kind)) return 'suspend' in spec && spec.suspend === true;
+  return ('replicas' in spec ? spec.replicas : undefined) ?? 1;
 }
 
 /**
@@ -139,7 +142,7 @@ const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, 
  * suspended). `ifLeaseExpires` is the raw lease annotation a stale judgement was made on. If someone scaled or resumed it meanwhile, their value wins: we only remove our
  * annotations and warn.
  */
-export function releasePatch(kind: ScalableKind, object: any, hold: Hold, kindName: string, ifLeaseExpires?: string): Release {
+export function releasePatch(kind: ScalableKind, object: KindObjects[ScalableKind], hold: Hold, kindName: string, ifLeaseExpires?: string): Release {
   const annotations = object.metadata?.annotations ?? {};
   const patch: Release['patch'] = [{ op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: hold.session }];
   // Restoring a hold judged stale: only while its lease is still the one judged expired, so a

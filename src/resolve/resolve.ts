@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
-import { kindOf, type Cluster, type ResourceKind } from '../kube/cluster.js';
-import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '../kube/types.js';
+import { kindOf, type Cluster, type KindObject, type KindObjects, type ResourceKind } from '../kube/cluster.js';
+import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import { selectorQuery } from '../plan/selector.js';
@@ -16,7 +16,7 @@ export interface ResolvedTarget {
   /** StatefulSet spec.volumeClaimTemplates names (empty for other kinds). */
   claimTemplateNames: string[];
   /** The object as read (for scale-down and reporting). */
-  object: any;
+  object: KindObjects[Exclude<TargetKind, 'service'>];
   /** How a service target was followed, e.g. "service/web selects pods of deployment/web". */
   via?: string;
   /** What a Pod target's copy is made from, when it is not simply the live pod (said on stderr). */
@@ -27,43 +27,46 @@ export interface ResolvedTarget {
 export async function resolveTarget(cluster: Cluster, target: Target, namespace: string): Promise<ResolvedTarget> {
   if (target.kind === 'service') return resolveService(cluster, target.name, namespace);
   const object = await cluster.read(target.kind, target.name, namespace);
-  return fromObject(cluster, target.kind, object, namespace);
+  return fromObject(cluster, { kind: target.kind, object } as KindObject<CopyableKind>, namespace);
 }
 
-async function fromObject(cluster: Cluster, kind: ResolvedTarget['kind'], object: any, namespace: string): Promise<ResolvedTarget> {
-  const base = { kind, name: object.metadata.name as string, namespace, object, claimTemplateNames: [] as string[] };
-  switch (kind) {
+type CopyableKind = ResolvedTarget['kind'];
+
+async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, namespace: string): Promise<ResolvedTarget> {
+  const base = { kind: read.kind, name: read.object.metadata!.name!, namespace, object: read.object, claimTemplateNames: [] as string[] };
+  switch (read.kind) {
     case 'pod':
-      return { ...base, ...(await fromPod(cluster, object as V1Pod, namespace)) };
+      return { ...base, ...(await fromPod(cluster, read.object, namespace)) };
     case 'deployment':
     case 'replicaset':
     case 'job':
-      return { ...base, template: object.spec.template };
+      return { ...base, template: read.object.spec!.template! };
     case 'statefulset':
-      return {
-        ...base,
-        template: object.spec.template,
-        claimTemplateNames: (object.spec.volumeClaimTemplates ?? []).map((c: { metadata?: V1ObjectMeta }) => c.metadata?.name ?? ''),
-      };
+      return { ...base, template: read.object.spec!.template, claimTemplateNames: claimTemplateNamesOf(read.object) };
     case 'cronjob':
-      return { ...base, template: object.spec.jobTemplate.spec.template };
+      return { ...base, template: read.object.spec!.jobTemplate.spec!.template };
     case 'rollout': {
-      const ref = object.spec?.workloadRef;
-      if (object.spec?.template || !ref) {
-        if (!object.spec?.template) throw new CliError(`rollout/${base.name} has neither spec.template nor spec.workloadRef`);
-        return { ...base, template: object.spec.template };
+      const spec = read.object.spec;
+      const ref = spec?.workloadRef;
+      if (spec?.template || !ref) {
+        if (!spec?.template) throw new CliError(`rollout/${base.name} has neither spec.template nor spec.workloadRef`);
+        return { ...base, template: spec.template };
       }
       if (ref.kind !== 'Deployment') {
         throw new CliError(`rollout/${base.name} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
       }
-      const deployment = await cluster.read('deployment', ref.name, namespace);
-      return { ...base, template: deployment.spec.template };
+      const deployment = await cluster.read('deployment', ref.name ?? '', namespace);
+      return { ...base, template: deployment.spec!.template };
     }
   }
 }
 
 /** Controllers whose spec.template is the pod template their pods are made from. */
-const TEMPLATE_CONTROLLERS = new Set<ResourceKind>(['replicaset', 'statefulset', 'daemonset', 'job']);
+const TEMPLATE_CONTROLLERS = ['replicaset', 'statefulset', 'daemonset', 'job'] as const;
+const isTemplateController = (kind: ResourceKind): kind is (typeof TEMPLATE_CONTROLLERS)[number] => (TEMPLATE_CONTROLLERS as readonly string[]).includes(kind);
+
+/** The names of a StatefulSet's volumeClaimTemplates. */
+const claimTemplateNamesOf = (statefulSet: V1StatefulSet): string[] => (statefulSet.spec?.volumeClaimTemplates ?? []).map((c) => c.metadata?.name ?? '');
 
 /**
  * A Pod's copy is made from its controller's pod template, as for the controller itself: the live
@@ -76,12 +79,11 @@ async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise
   const owner = controllerRef(pod.metadata);
   const kind = owner && kindOf(owner.apiVersion, owner.kind);
   let live: string | undefined;
-  if (owner && kind && TEMPLATE_CONTROLLERS.has(kind)) {
+  if (owner && kind && isTemplateController(kind)) {
     const controller = await cluster.find(kind, owner.name, namespace);
     if (controller && controller.metadata?.uid === owner.uid && controller.spec?.template) {
       const template: V1PodTemplateSpec = structuredClone(controller.spec.template);
-      const claimTemplateNames: string[] =
-        kind === 'statefulset' ? (controller.spec.volumeClaimTemplates ?? []).map((c: { metadata?: V1ObjectMeta }) => c.metadata?.name ?? '') : [];
+      const claimTemplateNames = kind === 'statefulset' ? claimTemplateNamesOf(controller as V1StatefulSet) : [];
       keepClaimVolumes(template, pod, claimTemplateNames);
       return {
         template,
@@ -126,21 +128,19 @@ async function resolveService(cluster: Cluster, name: string, namespace: string)
   // Prefer a pod that is not itself a copy, so following a service never copies a copy.
   const pod = pods.find((p) => !isCopyPod(p)) ?? pods[0];
   if (!pod) throw new CliError(`service/${name} selects no pods (selector ${labelSelector}); is the workload scaled to zero?`);
-  let top = await topController(cluster, { kind: 'pod', object: pod }, namespace);
+  const top = await topController(cluster, { kind: 'pod', object: pod }, namespace);
   // A workload kind we cannot copy from (a DaemonSet, say): copy the pod itself.
-  if (!COPYABLE_KINDS.has(top.kind)) top = { kind: 'pod', object: pod };
-  const resolved = await fromObject(cluster, top.kind as ResolvedTarget['kind'], top.object, namespace);
+  const from: KindObject<CopyableKind> = isCopyable(top) ? top : { kind: 'pod', object: pod };
+  const resolved = await fromObject(cluster, from, namespace);
   return { ...resolved, via: `service/${name} selects pods of ${top.kind}/${resolved.name}` };
 }
 
-const COPYABLE_KINDS = new Set<ResourceKind>(['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob']);
+const COPYABLE_KINDS: readonly string[] = ['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'] satisfies CopyableKind[];
+const isCopyable = (read: KindObject): read is KindObject<CopyableKind> => COPYABLE_KINDS.includes(read.kind);
 
 const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
 
-export interface Controller {
-  kind: ResourceKind;
-  object: any;
-}
+export type Controller = KindObject;
 
 /** Deeper than any real chain (Pod -> ReplicaSet -> Deployment is three): a bound against owner loops. */
 const MAX_OWNER_DEPTH = 8;
@@ -160,7 +160,7 @@ export async function topController(cluster: Pick<Cluster, 'find'>, start: Contr
     if (!owner || !kind) return current;
     const object = await cluster.find(kind, owner.name, namespace);
     if (!object || object.metadata?.uid !== owner.uid) return current;
-    current = { kind, object };
+    current = { kind, object } as KindObject;
   }
   return current;
 }

@@ -1,20 +1,18 @@
 import { CliError } from '../errors.js';
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, KindObject } from '../kube/cluster.js';
 import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 import type { ResolvedTarget } from './resolve.js';
 import { topController } from './resolve.js';
 
 /** The object --scale-down writes to: the target itself or the controller that owns it. */
-export interface ScaleTarget {
-  kind: ScalableKind;
+export type ScaleTarget = KindObject<ScalableKind> & {
   name: string;
   namespace: string;
-  object: any;
   /** Said to the user when the scaled object is not the one they named. */
   note?: string;
-}
+};
 
-const isScalable = (kind: string): kind is ScalableKind => (SCALABLE_KINDS as readonly string[]).includes(kind);
+const isScalable = (read: KindObject): read is KindObject<ScalableKind> => (SCALABLE_KINDS as readonly string[]).includes(read.kind);
 
 /**
  * Deployment, StatefulSet, Rollout: themselves. ReplicaSet: its Deployment or Rollout owner, else
@@ -24,16 +22,17 @@ const isScalable = (kind: string): kind is ScalableKind => (SCALABLE_KINDS as re
 export async function scaleTargetFor(cluster: Cluster, target: ResolvedTarget): Promise<ScaleTarget> {
   const named = `${target.kind}/${target.name}`;
   if (target.kind === 'pod' || target.kind === 'replicaset') {
-    const top = await topController(cluster, { kind: target.kind, object: target.object }, target.namespace);
-    const topName = top.object.metadata.name as string;
+    const top = await topController(cluster, { kind: target.kind, object: target.object } as KindObject, target.namespace);
+    const topName = top.object.metadata!.name!;
     if (top.kind === 'pod') {
       throw new CliError(`${named} has no controller, so there is nothing to scale down; copy it without --scale-down`);
     }
-    if (!isScalable(top.kind)) {
+    if (!isScalable(top)) {
       throw new CliError(`${named} belongs to ${top.kind}/${topName}, which cannot be scaled down; copy it without --scale-down`);
     }
     const note = top.kind === target.kind && topName === target.name ? undefined : `${named} is managed by ${top.kind}/${topName}; scaling ${top.kind}/${topName} down instead`;
-    return { kind: top.kind, name: topName, namespace: target.namespace, object: top.object, note };
+    return { ...top, name: topName, namespace: target.namespace, note };
   }
-  return { kind: target.kind, name: target.name, namespace: target.namespace, object: target.object };
+  // The object read for a scalable kind is of that kind.
+  return { kind: target.kind, name: target.name, namespace: target.namespace, object: target.object } as ScaleTarget;
 }

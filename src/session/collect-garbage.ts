@@ -48,7 +48,7 @@ async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ rea
   const hold = read && !isDamaged(read) && read.session === session.id ? read : null;
   const reason = copyStaleReason(copy.record, job, now, hold);
   if (reason === undefined) return undefined;
-  return { reason, judgedLease: hold ? object.metadata.annotations[HoldKeys.leaseExpires] : undefined };
+  return { reason, judgedLease: hold ? object?.metadata?.annotations?.[HoldKeys.leaseExpires] : undefined };
 }
 
 /**
@@ -116,8 +116,8 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
     // Only Rollouts may be missing altogether (no Argo Rollouts CRD: a 404); a 403 or a timeout is reported.
     const held = kind === 'rollout' ? ((await cluster.listIfServed(kind, namespace, `${HoldKeys.held}=true`)) ?? []) : await cluster.list(kind, namespace, `${HoldKeys.held}=true`);
     for (const object of held) {
-      const ns = object.metadata.namespace as string;
-      const name = object.metadata.name as string;
+      const ns = object.metadata!.namespace!;
+      const name = object.metadata!.name!;
       const hold = readHold(object.metadata, kind);
       if (!hold) continue;
       if (isDamaged(hold)) {
@@ -129,7 +129,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       if (!reason) continue;
       await faultPoint('gc-after-judging');
       // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
-      const released = await releaseHold(cluster, kind, ns, name, hold.session, object.metadata.annotations[HoldKeys.leaseExpires]);
+      const released = await releaseHold(cluster, kind, ns, name, hold.session, object.metadata!.annotations![HoldKeys.leaseExpires]);
       if (released.renewed) {
         report(`gc: hold on ${kind}/${name} in ${ns} was renewed while judged stale; left it`);
         continue;

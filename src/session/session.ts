@@ -5,6 +5,7 @@ import { podState } from '../apply/pod-state.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
+import type { V1Pod } from '../kube/types.js';
 import { isUnreachable } from '../kube/api-errors.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import { humanDuration } from '../render/duration.js';
@@ -162,11 +163,11 @@ export class ScaleDownSession {
         if (durationMs !== undefined) durationTimer = setTimeout(() => resolve('--duration elapsed'), durationMs);
         this.onLost = () => resolve(`the hold on ${this.kindName} was taken over by another session`);
         if (this.lost) this.onLost();
-        const onPod = (type: string, pod: any) => {
+        const onPod = (type: string, pod: V1Pod | undefined) => {
           // A deleted pod is stopping from the moment it has a deletionTimestamp, though it stays
           // Terminating for its grace period: the session ends then, not when the pod is gone.
           if (type === 'DELETED' || pod?.metadata?.deletionTimestamp) resolve(`copy pod ${podName} was deleted`);
-          else if (podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
+          else if (pod && podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
           else if (typeof pod?.status?.phase === 'string' && pod.status.phase !== phase) {
             phase = pod.status.phase;
             if (liveTimer !== undefined) showLive();

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { fightWarnings } from '../../src/plan/fight-warnings.js';
+import type { V2HorizontalPodAutoscaler } from '../../src/kube/types.js';
 
 const workload = { metadata: { name: 'web', labels: { app: 'web' }, annotations: { team: 'shop' } } };
 
-const hpa = (name: string, kind: string, target: string) => ({
-  metadata: { name },
-  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name: target } },
-});
+// Only the fields fightWarnings reads: an HPA's required maxReplicas does not matter to it.
+const hpa = (name: string, kind: string, target: string) =>
+  ({ metadata: { name }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name: target } } }) as V2HorizontalPodAutoscaler;
 
 describe('fightWarnings', () => {
   it('returns nothing when nothing fights the scale-down', () => {
@@ -19,7 +19,7 @@ describe('fightWarnings', () => {
       hpa('web-hpa', 'Deployment', 'web'),
       hpa('api-hpa', 'Deployment', 'api'),
       hpa('web-sts-hpa', 'StatefulSet', 'web'),
-      { metadata: { name: 'no-spec' } },
+      { metadata: { name: 'no-spec' } } as V2HorizontalPodAutoscaler,
     ];
     expect(fightWarnings('deployment/web', workload, hpas, [])).toEqual([
       'HorizontalPodAutoscaler web-hpa targets deployment/web and may scale it back up while the copy runs',

@@ -15,6 +15,7 @@ import {
 } from '../../src/plan/hold-record.js';
 import type { Damaged } from '../../src/plan/annotation-values.js';
 import type { CopyRecord } from '../../src/plan/copy-record.js';
+import type { V1CronJob, V1Job } from '../../src/kube/types.js';
 
 const since = new Date('2025-03-01T10:00:00.000Z');
 const leaseExpires = new Date('2025-03-01T10:05:00.000Z');
@@ -182,8 +183,8 @@ describe('currentScale', () => {
   });
 
   it('reads suspend for jobs and cronjobs, defaulting to false', () => {
-    expect(currentScale('cronjob', { spec: { suspend: true } })).toBe(true);
-    expect(currentScale('job', { spec: { suspend: false } })).toBe(false);
+    expect(currentScale('cronjob', { spec: { suspend: true } } as V1CronJob)).toBe(true);
+    expect(currentScale('job', { spec: { suspend: false } } as V1Job)).toBe(false);
     expect(currentScale('cronjob', { spec: {} })).toBe(false);
     expect(currentScale('job', {})).toBe(false);
     expect(currentScale('cronjob', { spec: { replicas: 3 } })).toBe(false);

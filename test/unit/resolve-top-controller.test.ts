@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceKind } from '../../src/kube/cluster.js';
+import type { Cluster, ResourceKind } from '../../src/kube/cluster.js';
+import type { V1Pod, V1ReplicaSet } from '../../src/kube/types.js';
 import { topController } from '../../src/resolve/resolve.js';
 
 // The owner walk alone, over objects held in a map: the e2e tests (scale-down, copy-kinds) walk
@@ -20,14 +21,12 @@ function objectsOf(list: Owned[]) {
     ]),
   );
   const reads: string[] = [];
-  return {
-    reads,
-    find: async (kind: ResourceKind, name: string, namespace: string) => {
-      reads.push(`${kind}/${name} in ${namespace}`);
-      return byKey.get(`${kind}/${name}`);
-    },
-    get: (key: string) => byKey.get(key)!,
+  // Objects with only the metadata the walk reads, whatever their kind.
+  const find = async (kind: ResourceKind, name: string, namespace: string) => {
+    reads.push(`${kind}/${name} in ${namespace}`);
+    return byKey.get(`${kind}/${name}`);
   };
+  return { reads, find: find as Cluster['find'], get: (key: string) => byKey.get(key)! as V1Pod & V1ReplicaSet };
 }
 
 const podOf = (owner?: Owned['owner']): Owned => ({ kind: 'pod', name: 'p', uid: 'pod-uid', owner });
@@ -41,7 +40,7 @@ describe('topController', () => {
     ]);
     const top = await topController(cluster, { kind: 'pod', object: cluster.get('pod/p') }, 'ns');
     expect(top.kind).toBe('deployment');
-    expect(top.object.metadata.name).toBe('web');
+    expect(top.object.metadata?.name).toBe('web');
     expect(cluster.reads).toEqual(['replicaset/web-1 in ns', 'deployment/web in ns']);
   });
 
@@ -58,7 +57,7 @@ describe('topController', () => {
       { kind: 'cronjob', name: 'nightly', uid: 'cj-uid' },
     ]);
     const top = await topController(cron, { kind: 'pod', object: cron.get('pod/p') }, 'ns');
-    expect([top.kind, top.object.metadata.name]).toEqual(['cronjob', 'nightly']);
+    expect([top.kind, top.object.metadata?.name]).toEqual(['cronjob', 'nightly']);
   });
 
   it('ignores owner references that are not the controller', async () => {
@@ -74,7 +73,7 @@ describe('topController', () => {
       { kind: 'statefulset', name: 'db', uid: 'sts-uid', owner: { apiVersion: 'example.com/v1', kind: 'Database', name: 'db', uid: 'cr-uid' } },
     ]);
     const top = await topController(cluster, { kind: 'pod', object: cluster.get('pod/p') }, 'ns');
-    expect([top.kind, top.object.metadata.name]).toEqual(['statefulset', 'db']);
+    expect([top.kind, top.object.metadata?.name]).toEqual(['statefulset', 'db']);
   });
 
   it('stops at an object whose controller is gone', async () => {
@@ -83,7 +82,7 @@ describe('topController', () => {
       { kind: 'replicaset', name: 'web-1', uid: 'rs-uid', owner: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd-uid' } },
     ]);
     const top = await topController(cluster, { kind: 'pod', object: cluster.get('pod/p') }, 'ns');
-    expect([top.kind, top.object.metadata.name]).toEqual(['replicaset', 'web-1']);
+    expect([top.kind, top.object.metadata?.name]).toEqual(['replicaset', 'web-1']);
   });
 
   it('stops at an object whose controller was replaced by a namesake with another uid', async () => {
@@ -93,7 +92,7 @@ describe('topController', () => {
       { kind: 'deployment', name: 'web', uid: 'new-d-uid' },
     ]);
     const top = await topController(cluster, { kind: 'pod', object: cluster.get('pod/p') }, 'ns');
-    expect([top.kind, top.object.metadata.name]).toEqual(['replicaset', 'web-1']);
+    expect([top.kind, top.object.metadata?.name]).toEqual(['replicaset', 'web-1']);
   });
 
   it('ends on a loop of owner references after a bounded number of reads', async () => {
