@@ -3,7 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
-import { setRequestLogger } from './kube/request-log.js';
+import { bodyLimitFor, setRequestLogger } from './kube/request-log.js';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
 import { escapeTerminal, writeData, writeLine, writeLines } from './render/terminal.js';
 import type { GlobalFlags } from './commands/global-flags.js';
@@ -37,7 +37,7 @@ function withGlobalFlags(y: Argv): Argv<GlobalFlags> {
     .option('tls-server-name', { type: 'string', describe: 'Server name to use for server certificate validation' })
     .option('request-timeout', { type: 'string', describe: 'How long to wait for a single server request (0: no timeout; 1s, 2m)' })
     // Taken out of argv before parsing (takeVerbosity); declared here for --help only.
-    .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request' });
+    .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request, -v=8 adds its bodies (secrets redacted)' });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   installSignalHandlers();
   const { level, argv: rest } = takeVerbosity(argv);
   const verbose = level > 0;
-  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)));
+  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)), bodyLimitFor(level));
   try {
     await withGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')
