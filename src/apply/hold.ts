@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, messageOf } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
@@ -180,6 +180,6 @@ export async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): P
     if (allowed !== false) return undefined;
     return new CliError(`you cannot patch ${resource}/${target.name} in namespace ${target.namespace}: --scale-down needs the ${SCALE_DOWN_ROLE}`);
   } catch (err) {
-    return err instanceof CliError ? err : new CliError(String(err));
+    return err instanceof CliError ? err : new CliError(messageOf(err));
   }
 }

@@ -131,8 +131,8 @@ export class Cluster {
   /**
    * Whether the server would let us `verb` the object (one SelfSubjectAccessReview, what
    * `kubectl auth can-i` asks); undefined when it will not say (the review itself refused, an
-   * old server), so the caller goes ahead and meets the real answer. "group/plural" names the
-   * resource as RBAC does (`deployments.apps`).
+   * old server), so the caller goes ahead and meets the real answer. `resource` names it as
+   * kubectl auth can-i does (`deployments.apps`).
    */
   async mayI(verb: string, kind: ResourceKind, namespace: string, name: string): Promise<{ allowed: boolean | undefined; resource: string }> {
     const r = RESOURCES[kind];

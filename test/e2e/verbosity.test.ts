@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, deployment } from './copy-helpers.js';
-import { freshNamespace, plugin, type Result } from './harness.js';
+import { apply, copyJobs, deployment } from './copy-helpers.js';
+import { freshNamespace, mustKubectl, plugin, type Result } from './harness.js';
 import { clientCertificate, clusterAccess, userKubeconfig } from './users.js';
 
 // -v=8 and up log request and response bodies; no credential shows at any level.
@@ -61,7 +61,7 @@ describe('-v=8 and up: bodies, and never a credential', () => {
     expect(output).not.toContain(Buffer.from(pem).toString('base64').slice(0, 40));
   });
 
-  it('-v=6 logs no bodies; -v=8 cuts a body at 1024 characters as kubectl does; -v=10 logs it whole', async () => {
+  it('-v=6 logs no bodies; -v=8 cuts a body at 1024 characters as kubectl does; -v=10 logs it whole, its control characters escaped', async () => {
     const copy = await plugin(['deployment/web', '-n', ns, '--new']);
     expect(copy.code, copy.stderr).toBe(0);
     try {
@@ -76,6 +76,12 @@ describe('-v=8 and up: bodies, and never a credential', () => {
       const body = /^Response Body: (.*)$/m.exec(v10.stderr)![1]!;
       expect(body).toHaveLength(1024 + Number(cut![2]));
       expect(JSON.parse(body).items).toHaveLength(1);
+      // Anyone who may edit the Job writes what its body carries: a clear-screen and a bidi override.
+      const job = (await copyJobs(ns))[0]!.split('/')[1]!;
+      await mustKubectl(['annotate', 'job', job, '-n', ns, 'note=\x1b[2J\u202eevil']);
+      const hostile = await plugin(['status', '-n', ns, '-v=10']);
+      expect(hostile.stderr).toContain('"note":"\\u001b[2J\\u202eevil"');
+      expect(hostile.stderr).not.toMatch(/[\x1b\u202e]/);
     } finally {
       expect((await plugin(['delete', '--all', '-n', ns])).code).toBe(0);
     }
