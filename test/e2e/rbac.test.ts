@@ -154,6 +154,8 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
     expect(deleted.code, deleted.stderr).toBe(0);
     await waitDeleted(ns, ...jobs.items.map((j: any) => `job/${j.metadata.name}`));
     expect(requested(copier.log)).toEqual(granted('copy-target'));
+    // Not one refusal met and shrugged off along the way.
+    expect(copier.log.join('\n')).not.toMatch(/ 403 Forbidden /);
   });
 
   it('with copy-target-scale-down too: scale-down with restore (foreground, detached then delete, gc after a lost copy); that role grants exactly what they request beyond copy-target', async () => {
@@ -203,5 +205,7 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
     const asked = requested(scaler.log);
     const copying = granted('copy-target');
     expect(asked.filter((a) => !copying.includes(a))).toEqual(granted('copy-target-scale-down'));
+    // Not even those it shrugs off (the namespace's policy annotation, events, HPAs): each was allowed.
+    expect(scaler.log.join('\n')).not.toMatch(/ 403 Forbidden /);
   });
 });
