@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
-import { setRequestLogger } from './kube/request-log.js';
+import { bodyLimitFor, setRequestLogger } from './kube/request-log.js';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
 import { escapeTerminal, writeData, writeLine, writeLines } from './render/terminal.js';
 import { declareGlobalFlags } from './commands/global-flags.js';
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   installSignalHandlers();
   const { level, argv: rest } = takeVerbosity(argv);
   const verbose = level > 0;
-  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)));
+  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)), bodyLimitFor(level));
   try {
     await declareGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')

@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, messageOf } from '../errors.js';
 import { holdStaleReason } from '../plan/liveness.js';
 import type { Cluster, KindObjects } from '../kube/cluster.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
@@ -162,5 +162,24 @@ export async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget
   const namespace = await cluster.find('namespace', target.namespace, target.namespace).catch(() => undefined);
   if (namespace?.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
     throw new CliError(`namespace ${target.namespace} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy ${kindName} without --scale-down`);
+  }
+}
+
+/** Where the roles are written down, for the error that says one is missing. */
+const SCALE_DOWN_ROLE = 'copy-target-scale-down role (docs/rbac.yaml)';
+
+/**
+ * Whether the user may take the hold (patch the workload), asked before anything is written, so a
+ * user without the scale-down role gets one line and an untouched cluster instead of a copy made
+ * and undone. Never rejects: the answer is an error to throw, or undefined to go ahead (allowed,
+ * or the server would not say and the real write will tell).
+ */
+export async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): Promise<CliError | undefined> {
+  try {
+    const { allowed, resource } = await cluster.mayI('patch', target.kind, target.namespace, target.name);
+    if (allowed !== false) return undefined;
+    return new CliError(`you cannot patch ${resource}/${target.name} in namespace ${target.namespace}: --scale-down needs the ${SCALE_DOWN_ROLE}`);
+  } catch (err) {
+    return err instanceof CliError ? err : new CliError(messageOf(err));
   }
 }

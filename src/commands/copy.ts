@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fightingTheScaleDown } from '../apply/fights.js';
-import { checkScaleDownPolicy, judgeHold } from '../apply/hold.js';
+import { checkScaleDownPolicy, judgeHold, scaleDownRefusal } from '../apply/hold.js';
 import { podState } from '../apply/pod-state.js';
 import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { waitForCopyPod } from '../apply/wait-for-pod.js';
@@ -150,7 +150,11 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
   if (scaleTarget) {
     if (scaleTarget.note) progress.done(scaleTarget.note);
+    // Asked alongside the policy read (one request, no extra wait); the policy's refusal says more, so it comes first.
+    const refusal = scaleDownRefusal(cluster, scaleTarget);
     await checkScaleDownPolicy(cluster, scaleTarget);
+    const refused = await refusal;
+    if (refused) throw refused;
   }
   // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
   for (const note of resolved.notes ?? []) progress.step(note);

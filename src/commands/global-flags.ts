@@ -26,7 +26,7 @@ export function declareGlobalFlags(y: Argv) {
     .option('tls-server-name', { type: 'string', describe: 'Server name to use for server certificate validation' })
     .option('request-timeout', { type: 'string', describe: 'How long to wait for a single server request (0: no timeout; 1s, 2m)' })
     // Taken out of argv before parsing (takeVerbosity); declared here for --help only.
-    .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request' });
+    .option('v', { type: 'number', describe: 'Log level: -v adds the stack trace to errors, -v=6 logs each API request, -v=8 adds its bodies (secrets redacted)' });
 }
 
 /** The global options as yargs holds them, before camelCase keys are added. */

@@ -163,6 +163,29 @@ export class Cluster {
   }
 
   /**
+   * Whether the server would let us `verb` the object (one SelfSubjectAccessReview, what
+   * `kubectl auth can-i` asks); undefined when it will not say (the review itself refused, an
+   * old server), so the caller goes ahead and meets the real answer. `resource` names it as
+   * kubectl auth can-i does (`deployments.apps`).
+   */
+  async mayI(verb: string, kind: ResourceKind, namespace: string, name: string): Promise<{ allowed: boolean | undefined; resource: string }> {
+    const r = RESOURCES[kind];
+    const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
+    const resource = group ? `${r.plural}.${group}` : r.plural;
+    try {
+      const review = await this.rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb, group, resource: r.plural, namespace, name } },
+      });
+      return { allowed: review.status?.allowed === true, resource };
+    } catch (err) {
+      if (statusCode(err) !== undefined) return { allowed: undefined, resource };
+      throw toCliError(err, this.connection.server, `ask the server whether you may ${verb} ${resource}/${name} in namespace ${namespace}`);
+    }
+  }
+
+  /**
    * Reads one object by kind and name. A 404 names the object and, when the namespace itself is
    * missing, says that instead.
    */

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { messageOf } from '../errors.js';
 import type { Impersonation } from './config.js';
-import { startRequestLog } from './request-log.js';
+import { keepOutOfLog, logRequestBody, logResponseBody, startRequestLog } from './request-log.js';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
 export class ApiError extends Error {
@@ -57,6 +57,9 @@ export class RestClient implements Transport {
   private async prepare(method: string, path: string): Promise<{ url: URL; options: https.RequestOptions; secure: boolean }> {
     const opts: https.RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    // A token (static or from an exec plugin) and a password go in headers, never logged; kept out of bodies too.
+    keepOutOfLog(/^\S+\s+(\S+)$/.exec(String((opts.headers as Record<string, unknown>)?.Authorization ?? ''))?.[1]);
+    keepOutOfLog(opts.auth?.split(':').slice(1).join(':'));
     const secure = this.server.protocol === 'https:';
     if (secure) {
       this.agent ??= new https.Agent({
@@ -86,12 +89,15 @@ export class RestClient implements Transport {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const logged = startRequestLog(method, url);
+    logRequestBody(payload);
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
         this.observeServerDate(res);
-        readBody(res).then((parsed) => {
+        readText(res).then((text) => {
           const status = res.statusCode ?? 0;
           logged(`${status} ${res.statusMessage ?? ''}`.trim());
+          logResponseBody(text);
+          const parsed = parseBody(text);
           if (status >= 200 && status < 300) resolve(parsed as T);
           else reject(new ApiError(status, parsed));
         }, reject);
@@ -136,7 +142,10 @@ export class RestClient implements Transport {
         const status = res.statusCode ?? 0;
         loggedOpen(`${status} ${res.statusMessage ?? ''} (open)`.trim());
         if (status !== 200) {
-          readBody(res).then((parsed) => finish(new ApiError(status, parsed)), finish);
+          readText(res).then((text) => {
+            logResponseBody(text);
+            finish(new ApiError(status, parseBody(text)));
+          }, finish);
           return;
         }
         // A silent connection is fine (no events); a dead one is noticed by TCP keep-alive.
@@ -184,19 +193,20 @@ export class RestClient implements Transport {
   }
 }
 
-/** The response body, parsed as JSON when it is JSON (an error path reports the text). */
-function readBody(res: http.IncomingMessage): Promise<unknown> {
+function readText(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('error', reject);
-    res.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text ? JSON.parse(text) : undefined);
-      } catch {
-        resolve(text);
-      }
-    });
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
+}
+
+/** A response body, parsed as JSON when it is JSON (an error path reports the text). */
+function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
 }
