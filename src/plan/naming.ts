@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+
 /** The alphabet Kubernetes uses for generated name suffixes (no vowels, so no accidental words). */
 export const randomSuffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -19,4 +21,16 @@ export function copyJobName(targetName: string, suffix: string): string {
     .slice(0, room)
     .replace(/^-+|-+$/g, '');
   return namePart ? `${PREFIX}${namePart}-${suffix}` : `${PREFIX}${suffix}`;
+}
+
+/** A fresh name suffix (the one impure helper here: it draws random characters). */
+export function randomSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += randomSuffixAlphabet[randomInt(randomSuffixAlphabet.length)];
+  return suffix;
+}
+
+/** The PVC of each claim template that the StatefulSet's pod 0 used, for the copy to mount. */
+export function ordinalZeroClaims(statefulSet: string, claimTemplates: string[]): Record<string, string> {
+  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${statefulSet}-0`]));
 }

@@ -1,0 +1,46 @@
+import type { V1Job, V1Pod } from '../kube/types.js';
+import { toYaml } from '../kube/yaml.js';
+import { formatName, formatObjects, type OutputFormat } from './output.js';
+import { writeData, writeLine } from './terminal.js';
+
+// What a copy prints: the pod (or, for a dry run, the Job) on stdout, the next steps on stderr.
+
+export function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container?: string): void {
+  const name = pod.metadata!.name!;
+  if (output === 'json' || output === 'yaml') {
+    writeData(process.stdout, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
+  } else if (output === 'name') {
+    writeLine(process.stdout, formatName('pod', name));
+  } else {
+    writeLine(process.stdout, name);
+    // One suggestion a line: together they wrapped on a 140-column terminal.
+    for (const line of nextSteps(name, namespace, container)) writeLine(process.stderr, line);
+  }
+}
+
+/** ` -n NS` for a suggested command, or nothing in the default namespace. */
+export const namespaceFlag = (namespace: string): string => (namespace === 'default' ? '' : ` -n ${namespace}`);
+
+/** The `Next:` hint after a copy: each suggestion on its own short line. */
+function nextSteps(name: string, namespace: string, container?: string): string[] {
+  const ns = namespaceFlag(namespace);
+  const into = container === undefined ? '' : ` -c ${container}`;
+  const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;
+  return [`Next: kubectl exec -it ${name}${into}${ns} -- sh`, `  or: mirrord exec --target ${targetPath}${ns} -- <your app>`];
+}
+
+export function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {
+  const full = withoutManagedFields({ ...job, apiVersion: 'batch/v1', kind: 'Job' });
+  if (output === 'json' || output === 'yaml') writeData(process.stdout, formatObjects([full], output, toYaml));
+  else if (output === 'name') writeLine(process.stdout, formatName('job.batch', job.metadata!.name!));
+  else writeLine(process.stdout, `${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)`);
+}
+
+/** kubectl hides managedFields unless asked (--show-managed-fields); so do we. */
+function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(object: T): T {
+  const { managedFields: _hidden, ...metadata } = object.metadata ?? {};
+  return { ...object, metadata };
+}
+
+/** `1 pod`, `2 pods`. */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,124 @@
+import { hostname } from 'node:os';
+import { fightingTheScaleDown } from '../apply/fights.js';
+import { judgeHold } from '../apply/hold.js';
+import { waitForOriginalPodsGone } from '../apply/original-pods.js';
+import { faultPoint } from '../fault.js';
+import type { Cluster } from '../kube/cluster.js';
+import type { CopyPlan } from '../plan/copy-job.js';
+import type { CopySession } from '../plan/copy-record.js';
+import type { Hold } from '../plan/hold-record.js';
+import { ordinalZeroClaims } from '../plan/naming.js';
+import { namespaceFlag, plural, printPod } from '../render/copy-output.js';
+import { humanDuration } from '../render/duration.js';
+import type { OutputFormat } from '../render/output.js';
+import type { Progress } from '../render/progress.js';
+import { warn, writeLine } from '../render/terminal.js';
+import type { ResolvedTarget } from '../resolve/resolve.js';
+import type { ScaleTarget } from '../resolve/scale-target.js';
+import { cleanUp, createAndWait } from './copy-pod.js';
+import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
+import { newSessionId, ScaleDownSession } from './session.js';
+
+/** What the --scale-down flow needs of the copy command's request. */
+export interface ScaleDownCopyRequest {
+  leaseSeconds: number;
+  podRunningTimeoutMs: number;
+  detach: boolean;
+  /** --duration: end the foreground session after this long. */
+  durationMs?: number;
+  output: OutputFormat;
+  container?: string;
+}
+
+/** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
+export async function previewScaleDown(cluster: Cluster, target: ScaleTarget): Promise<void> {
+  for (const warning of await fightingTheScaleDown(cluster, target)) warn(warning);
+  const kindName = `${target.kind}/${target.name}`;
+  const { original, tookOver } = await judgeHold(cluster, target, target.object);
+  if (tookOver) writeLine(process.stderr, `would take over the stale hold of ${tookOver.hold.user} on ${kindName} (${tookOver.reason})`);
+  const change = typeof original === 'boolean' ? `suspend ${kindName} (suspend was ${original})` : `scale ${kindName} to 0 (was ${original})`;
+  writeLine(process.stderr, `would ${change} while the copy lives, and restore it afterwards`);
+}
+
+export interface HoldContext {
+  resolved: ResolvedTarget;
+  scaleTarget: ScaleTarget;
+  user: string;
+  now: Date;
+  expiresAt: Date;
+  jobName: string;
+  planCopy: (session?: CopySession, claimVolumes?: Record<string, string>) => CopyPlan;
+}
+
+/**
+ * --scale-down: take the hold, make the copy, then hold in the foreground (or detach). From the
+ * hold's write on, one try/finally: whatever happens, end() undoes exactly what was done.
+ */
+export async function copyHoldingOriginal(cluster: Cluster, req: ScaleDownCopyRequest, progress: Progress, ctx: HoldContext): Promise<void> {
+  const { resolved, scaleTarget, expiresAt, jobName } = ctx;
+  for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) warn(warning);
+  const leaseMs = req.leaseSeconds * 1000;
+  const hold: Hold = {
+    session: newSessionId(),
+    copyJob: jobName,
+    user: ctx.user,
+    host: hostname(),
+    since: ctx.now,
+    leaseExpires: new Date(cluster.now().getTime() + leaseMs),
+    original: 0,
+    detached: false,
+  };
+  const session = new ScaleDownSession(cluster, scaleTarget, hold, leaseMs, progress);
+  let failure: unknown;
+  let detached = false;
+  try {
+    throwIfInterrupted(`scaling down ${session.kindName}`);
+    await session.acquire();
+    // Nothing may compete with the copy (and a StatefulSet's volumes must be free to mount).
+    let waited = false;
+    await untilInterrupted(
+      (abort) =>
+        waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => {
+          waited = true;
+          progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`);
+        }),
+      `waiting for the pods of ${session.kindName} to terminate`,
+    );
+    if (waited) progress.done(`the pods of ${session.kindName} terminated`);
+    const claimVolumes = scaleTarget.kind === 'statefulset' ? ordinalZeroClaims(scaleTarget.name, resolved.claimTemplateNames) : undefined;
+    session.assertHeld();
+    await faultPoint('after-hold');
+    const record: CopySession = {
+      id: hold.session,
+      scaledKind: scaleTarget.kind,
+      scaledName: scaleTarget.name,
+      detached: req.detach,
+      // Computed now, not at the start: the StatefulSet wait may have outlasted a lease.
+      leaseExpires: req.detach ? expiresAt : new Date(cluster.now().getTime() + leaseMs),
+    };
+    const plan = ctx.planCopy(record, claimVolumes);
+    for (const warning of plan.warnings) warn(warning);
+    const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
+    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
+    printPod(pod, req.output, resolved.namespace, req.container);
+    if (req.detach) {
+      await session.detach(expiresAt);
+      detached = true;
+      await faultPoint('after-detach');
+      progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
+      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${namespaceFlag(resolved.namespace)}`);
+      return;
+    }
+    progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
+    const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
+    progress.done(`session ended: ${reason}`);
+  } catch (err) {
+    failure = err;
+  } finally {
+    if (!detached) {
+      if (failure) await cleanUp(() => session.end());
+      else await session.end();
+    }
+  }
+  if (failure) throw failure;
+}
