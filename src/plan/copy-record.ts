@@ -9,13 +9,20 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'kubectl-copy-target';
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
+/**
+ * Where copies made by earlier versions recorded "made with --scale-down": the key the team policy uses on
+ * workloads and namespaces. Read when the new key is absent, so those copies keep their row.
+ */
+const LEGACY_SCALE_DOWN_KEY = `${KEY_PREFIX}/scale-down`;
+
 export const CopyKeys = {
   targetKind: `${KEY_PREFIX}/target-kind`,
   targetName: `${KEY_PREFIX}/target-name`,
   targetNamespace: `${KEY_PREFIX}/target-namespace`,
   user: `${KEY_PREFIX}/user`,
   host: `${KEY_PREFIX}/host`,
-  scaleDown: `${KEY_PREFIX}/scale-down`,
+  /** Whether the copy was made with --scale-down (not the team policy, `copy-target.dev/scale-down`). */
+  scaleDown: `${KEY_PREFIX}/made-with-scale-down`,
   createdAt: `${KEY_PREFIX}/created-at`,
   expiresAt: `${KEY_PREFIX}/expires-at`,
   signature: `${KEY_PREFIX}/signature`,
@@ -104,7 +111,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
     targetNamespace: read.label(CopyKeys.targetNamespace),
     user: read.text(CopyKeys.user),
     host: read.text(CopyKeys.host),
-    scaleDown: read.boolean(CopyKeys.scaleDown),
+    scaleDown: read.boolean(read.has(CopyKeys.scaleDown) || !read.has(LEGACY_SCALE_DOWN_KEY) ? CopyKeys.scaleDown : LEGACY_SCALE_DOWN_KEY),
     createdAt: read.timestamp(CopyKeys.createdAt),
     expiresAt: read.timestamp(CopyKeys.expiresAt),
   };

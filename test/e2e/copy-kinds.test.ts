@@ -275,7 +275,7 @@ describe('kubectl copy-target: every kind', () => {
       'app.kubernetes.io/managed-by': 'kubectl-copy-target',
       'copy-target.dev/target-kind': c.kind,
       'copy-target.dev/target-name': c.name(),
-      'copy-target.dev/scale-down': 'false',
+      'copy-target.dev/made-with-scale-down': 'false',
       'copy-target.dev/signature': expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     const a = job.metadata.annotations;
@@ -285,7 +285,7 @@ describe('kubectl copy-target: every kind', () => {
       'copy-target.dev/target-namespace': n,
       'copy-target.dev/user': 'admin',
       'copy-target.dev/host': HOST,
-      'copy-target.dev/scale-down': 'false',
+      'copy-target.dev/made-with-scale-down': 'false',
       'copy-target.dev/created-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       'copy-target.dev/expires-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       'copy-target.dev/signature': job.metadata.labels['copy-target.dev/signature'],

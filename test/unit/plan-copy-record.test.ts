@@ -105,20 +105,22 @@ describe('readCopyRecord', () => {
     expect(readCopyRecord({})).toBeUndefined();
   });
 
+  /** A whole record, as a Job's metadata. */
+  const meta = {
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+    annotations: {
+      [CopyKeys.targetKind]: 'deployment',
+      [CopyKeys.targetName]: 'web',
+      [CopyKeys.targetNamespace]: 'shop',
+      [CopyKeys.user]: 'alice',
+      [CopyKeys.host]: 'laptop',
+      [CopyKeys.scaleDown]: 'false',
+      [CopyKeys.createdAt]: '2025-03-01T10:00:00.000Z',
+      [CopyKeys.expiresAt]: '2025-03-01T11:00:00.000Z',
+    },
+  };
+
   it('reports a broken record as damaged, naming the annotation', () => {
-    const meta = {
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
-      annotations: {
-        [CopyKeys.targetKind]: 'deployment',
-        [CopyKeys.targetName]: 'web',
-        [CopyKeys.targetNamespace]: 'shop',
-        [CopyKeys.user]: 'alice',
-        [CopyKeys.host]: 'laptop',
-        [CopyKeys.scaleDown]: 'false',
-        [CopyKeys.createdAt]: '2025-03-01T10:00:00.000Z',
-        [CopyKeys.expiresAt]: '2025-03-01T11:00:00.000Z',
-      },
-    };
     expect((readCopyRecord(meta) as CopyRecord).targetName).toBe('web');
     const damaged = (key: string, value: string) => readCopyRecord({ ...meta, annotations: { ...meta.annotations, [key]: value } });
     expect(damaged(CopyKeys.targetKind, 'daemonset')).toEqual({
@@ -126,6 +128,21 @@ describe('readCopyRecord', () => {
       keys: [CopyKeys.targetKind],
     });
     expect(damaged(CopyKeys.expiresAt, 'soon')).toEqual({ damaged: 'copy-target.dev/expires-at="soon" is not an RFC 3339 time', keys: [CopyKeys.expiresAt] });
-    expect(damaged(CopyKeys.scaleDown, 'yes')).toEqual({ damaged: 'copy-target.dev/scale-down="yes" is not one of true, false', keys: [CopyKeys.scaleDown] });
+    expect(damaged(CopyKeys.scaleDown, 'yes')).toEqual({ damaged: 'copy-target.dev/made-with-scale-down="yes" is not one of true, false', keys: [CopyKeys.scaleDown] });
+  });
+
+  it('records "made with --scale-down" under its own key, apart from the team policy key, and still reads the old one', () => {
+    expect(CopyKeys.scaleDown).toBe('copy-target.dev/made-with-scale-down');
+    const { [CopyKeys.scaleDown]: _new, ...withoutNew } = meta.annotations;
+    // A copy made by an earlier version: its record is under the policy's key.
+    const legacy = (value: string) => readCopyRecord({ ...meta, annotations: { ...withoutNew, 'copy-target.dev/scale-down': value } });
+    expect((legacy('true') as CopyRecord).scaleDown).toBe(true);
+    expect((legacy('false') as CopyRecord).scaleDown).toBe(false);
+    expect(legacy('yes')).toEqual({ damaged: 'copy-target.dev/scale-down="yes" is not one of true, false', keys: ['copy-target.dev/scale-down'] });
+    // The new key wins when both are there.
+    const both = readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.scaleDown]: 'true', 'copy-target.dev/scale-down': 'false' } });
+    expect((both as CopyRecord).scaleDown).toBe(true);
+    // Neither: a damaged record naming the current key.
+    expect(readCopyRecord({ ...meta, annotations: withoutNew })).toMatchObject({ keys: [CopyKeys.scaleDown] });
   });
 });
