@@ -107,7 +107,6 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.done(resolved.via);
   const owner = { user, host: hostname() };
-  // Computed before claimVolumes are known, so the same request always has the same signature.
   const signature = copySignature(resolved, req.options, user);
   // The API server's clock: expiries are judged on it by everyone, whatever their laptop says.
   const now = cluster.now();
@@ -119,7 +118,8 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
       target: resolved,
       template: resolved.template,
       claimTemplateNames: resolved.claimTemplateNames,
-      options: { ...req.options, claimVolumes },
+      claimVolumes,
+      options: req.options,
       owner,
       now,
       suffix,

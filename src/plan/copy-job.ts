@@ -36,8 +36,6 @@ export interface CopyOptions {
   keepLabels?: boolean;
   /** Keep pod anti-affinity and topology spread rules that select the original's own pods. Absent means false. */
   keepSchedulingRules?: boolean;
-  /** StatefulSet claim-template name -> existing PVC name to mount (used when scaling down). */
-  claimVolumes?: Record<string, string>;
 }
 
 export interface CopyPlanInput {
@@ -46,6 +44,8 @@ export interface CopyPlanInput {
   template: V1PodTemplateSpec;
   /** StatefulSet spec.volumeClaimTemplates[].metadata.name. */
   claimTemplateNames?: string[];
+  /** StatefulSet claim-template name -> existing PVC name to mount (known once the original is scaled down). */
+  claimVolumes?: Record<string, string>;
   options: CopyOptions;
   owner: { user: string; host: string };
   now: Date;
@@ -93,7 +93,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   }
   setImages(spec, options.setImages, targetRef);
   if (options.command) setCommand(spec, template, options.command, targetRef);
-  warnings.push(...fillClaimVolumes(spec, input.claimTemplateNames ?? [], options.claimVolumes ?? {}, targetRef));
+  warnings.push(...fillClaimVolumes(spec, input.claimTemplateNames ?? [], input.claimVolumes ?? {}, targetRef));
 
   delete spec.nodeName;
   const originalLabels = template.metadata?.labels ?? {};

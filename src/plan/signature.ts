@@ -23,7 +23,9 @@ export function copySignature(
     setImages: sortedEntries(options.setImages),
     // The command's arguments keep their order: it is part of what runs.
     command: options.command ? { container: options.command.container ?? null, args: options.command.args } : null,
-    claimVolumes: sortedEntries(options.claimVolumes ?? {}),
+    // Always empty (what to mount is not part of the request): kept so the signatures of live
+    // copies made by earlier versions, which hashed it, still match.
+    claimVolumes: [],
     // Only when not the default, so the signatures of copies made before these flags still match.
     ...(options.keepLabels === false && { keepLabels: false }),
     ...(options.keepSchedulingRules === true && { keepSchedulingRules: true }),

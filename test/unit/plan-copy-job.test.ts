@@ -343,7 +343,7 @@ describe('buildCopyJob: statefulset claim templates', () => {
   });
 
   it("mounts the original's PVC when given", () => {
-    const { job, warnings } = buildCopyJob(statefulsetInput({ scaleDown: true, claimVolumes: { data: 'data-db-0' } }));
+    const { job, warnings } = buildCopyJob({ ...statefulsetInput({ scaleDown: true }), claimVolumes: { data: 'data-db-0' } });
     expect(job.spec!.template.spec!.volumes).toEqual([
       { name: 'config', configMap: { name: 'pg-config' } },
       { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } },
