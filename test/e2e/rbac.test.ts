@@ -100,7 +100,11 @@ beforeAll(async () => {
   scaler = await boundUser('rbac-scaler', ROLES);
   copier = await boundUser('rbac-copier', ['copy-target']);
   await apply(ns, ...WORKLOADS);
-  for (const app of ['deploy', 'sts', 'rs', 'job', 'ds']) await mustKubectl(['wait', '--for=condition=Ready', 'pod', '-l', `app=${app}`, '-n', ns, '--timeout=60s']);
+  for (const app of ['deploy', 'sts', 'rs', 'job', 'ds']) {
+    // kubectl wait fails at once on a selector that matches nothing yet: the controller makes the pod first.
+    await expect.poll(async () => (await getJson(['get', 'pods', '-l', `app=${app}`, '-n', ns])).items.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await mustKubectl(['wait', '--for=condition=Ready', 'pod', '-l', `app=${app}`, '-n', ns, '--timeout=60s']);
+  }
 });
 
 afterAll(async () => {
