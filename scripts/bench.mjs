@@ -179,7 +179,7 @@ const PURPOSES = [
   [/^POST \/apis\/batch\/v1\/namespaces\/[^/]+\/jobs/, 'create the copy Job', 'the copy itself'],
   [/^WATCH \/api\/v1\/namespaces\/[^/]+\/events/, "watch the copy Job's Events", 'a pod the Job controller cannot create (quota, admission) shows only as a FailedCreate Event: without it the copy would wait out --pod-running-timeout instead of failing at once with the reason'],
   [/^WATCH \/api\/v1\/namespaces\/[^/]+\/pods\?labelSelector=batch/, 'watch the copy pod', 'how the CLI knows the pod is Running (or why it cannot run)'],
-  [/^PATCH \/apis\/batch\/v1\/namespaces\/[^/]+\/jobs/, 'patch the copy Job', "records the pod's name (status then needs one request; reuse and staleness read it); on --detach, records the session as detached"],
+  [/^PATCH \/apis\/batch\/v1\/namespaces\/[^/]+\/jobs/, 'patch the copy Job', "records the pod's name (status then needs one request; reuse and staleness read it); on --detach, marks the session detached: written only after the hold on the original is marked detached, so that a crash in between never leaves a copy that counts as detached under a hold whose lease runs out (it cannot merge with the pod-name patch)"],
   [/^DELETE \/apis\/batch\/v1\//, 'delete the copy Job', 'the delete itself'],
 ];
 /**
@@ -211,6 +211,7 @@ function requestsOf(args) {
 // ---- the run ------------------------------------------------------------------------------------
 
 const started = new Date();
+const startLoad = loadavg()[0];
 const versions = {
   kubectl: JSON.parse(kubectl('version', '--client', '-o', 'json')).clientVersion.gitVersion,
   server: JSON.parse(kubectl('version', '-o', 'json')).serverVersion.gitVersion,
@@ -379,7 +380,7 @@ const requestGoal = (label, requests, goal) => {
   const n = count(requests);
   const met = n <= goal;
   const why = met ? '' : `: ${n - watches(requests)} calls and ${watches(requests)} watches, each with a use that cutting it would lose (see P3, "why it stays")`;
-  return `| P3 ${label} | ≤ ${goal} requests | ${n} (${watches(requests)} of them watches) | ${met ? 'met' : `**missed**${why}`} |`;
+  return `| P3 ${label} | ≤ ${goal} ${goal === 1 ? 'request' : 'requests'} | ${n} (${watches(requests)} of them watches) | ${met ? 'met' : `**missed**${why}`} |`;
 };
 const p4Ratio = p4Full.status.median / p4Empty.status.median;
 const kubectlRatio = p4Full.kubectl.median / p4Empty.kubectl.median;
@@ -401,8 +402,9 @@ Written by \`npm run bench\` (scripts/bench.mjs); do not edit by hand, run it ag
 
 - **Date:** ${started.toISOString()} (took ${f0((Date.now() - started.getTime()) / 60000)} min)
 - **Command:** \`${cmdLine}npm run bench\` — ${RUNS} runs a figure, ${CHART_RUNS} a chart point; each figure is the median with min and max. The plugin and kubectl are measured interleaved in the same run (alternating which goes first).
-- **Machine:** ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}; load average at start ${loadavg()[0].toFixed(2)}${env0.BENCH_MACHINE_NOTE ? `; ${env0.BENCH_MACHINE_NOTE}` : ''}
+- **Machine:** ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}; load average (1 min) ${startLoad.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end${env0.BENCH_MACHINE_NOTE ? `; ${env0.BENCH_MACHINE_NOTE}` : ''}
 - **Measured:** the packaged executable \`${relative(repo, exe)}\` (${versions.plugin}, what krew installs), through kubectl's plugin discovery (\`kubectl copy-target ...\`) unless marked *direct*; kubectl ${versions.kubectl}; the local control plane of \`scripts/cluster\` (Kubernetes ${versions.server}) on the same machine.
+- **Noise:** under a load like this the spread (min–max) of one command is wide; compare the columns of one run (measured interleaved), not runs on different days.
 - **Workload:** \`scripts/demo.d/py-serv.yaml\` (a Deployment of 2 pods) in namespace \`${NS}\`.
 
 ## Goals
@@ -438,7 +440,7 @@ copy vs kubectl: **${diff(copyRunning, kubectlRunning)}** (ratio ${ratio(copyRun
 
 ## P3 — API requests per command
 
-Counted from the \`-v=6\` log of one run of each (the executable run *direct*); a watch counts once, when it opens. The copy with --scale-down is \`--detach\`: it returns once the copy runs (a foreground session renews its lease every few seconds for as long as it lasts, so its count grows with its length).
+Counted from the \`-v=6\` log of one run of each (the executable run *direct*); a watch counts once, when it opens (or, stopped before the server answered, when it ends: it was sent all the same). The copy with --scale-down is \`--detach\`: it returns once the copy runs (a foreground session renews its lease every few seconds for as long as it lasts, so its count grows with its length).
 
 | command | requests | of which watches |
 |---|---|---|
