@@ -1,61 +1,527 @@
-// Wall-clock benchmark of the plugin next to plain kubectl, side by side in one run, on the local
-// cluster.
-//   node scripts/bench.mjs [runs]
-// Needs `npm run package` (the executable in dist/release/<os>_<arch>, as krew installs it) and
-// `scripts/cluster up`. Prints the median, min and max of each command over `runs` (default 20).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { hostPlatform } from './manifest.mjs';
+// The benchmark suite of issue 10, on the local control plane: writes BENCHMARKS.md and
+// docs/bench-status.svg. Run it through `npm run bench` (scripts/bench: installs, packages the
+// executable and starts the cluster first); this file alone needs both already done.
+//
+// Every figure is the median of BENCH_RUNS runs (default 20) with min and max; the plugin and
+// kubectl are measured interleaved (alternating which goes first) in the same run. Sizes are
+// configurable for development runs:
+//   BENCH_RUNS=20                    runs per figure (and per chart point unless BENCH_CHART_RUNS)
+//   BENCH_CHART_RUNS=$BENCH_RUNS     runs per chart point
+//   BENCH_COPIES=1,10,50,100,250,500 chart: numbers of copies
+//   BENCH_UNRELATED=0,1000,2500,5000,10000  chart and P4: numbers of unrelated Jobs (last = P4)
+//   BENCH_NAMESPACES=500             namespaces the unrelated Jobs are spread over
+//   BENCH_CONCURRENCY=16             parallel API requests while creating Jobs
+//   BENCH_MACHINE_NOTE=...           appended to the machine line (e.g. "shared with other work")
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, release, totalmem, type, loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import { archiveName, hostPlatform } from './manifest.mjs';
 
 const repo = join(import.meta.dirname, '..');
-const runs = Number(process.argv[2] ?? 20);
+const env0 = process.env;
+const int = (name, fallback) => {
+  const value = Number(env0[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${env0[name]}`);
+  return value;
+};
+const ints = (name, fallback) => (env0[name] ?? fallback).split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 0);
+const RUNS = int('BENCH_RUNS', 20);
+const CHART_RUNS = int('BENCH_CHART_RUNS', RUNS);
+const COPY_POINTS = ints('BENCH_COPIES', '1,10,50,100,250,500');
+const UNRELATED_POINTS = ints('BENCH_UNRELATED', '0,1000,2500,5000,10000');
+const NAMESPACES = Math.max(1, int('BENCH_NAMESPACES', 500));
+const CONCURRENCY = Math.max(1, int('BENCH_CONCURRENCY', 16));
+if (RUNS < 1 || CHART_RUNS < 1 || COPY_POINTS.length === 0 || UNRELATED_POINTS.length < 2) throw new Error('need runs ≥ 1, one copy point and two unrelated points');
+
 const host = hostPlatform();
 const pluginDir = join(repo, 'dist', 'release', host);
 const exe = join(pluginDir, 'kubectl-copy_target');
-if (!existsSync(exe)) throw new Error(`no executable at ${exe}; run npm run package`);
+const archive = join(repo, 'dist', 'release', archiveName(host));
+if (!existsSync(exe)) throw new Error(`no executable at ${exe}; run npm run bench (it packages first) or npm run package`);
 const kubeconfig = execFileSync(join(repo, 'scripts/cluster'), ['env'], { encoding: 'utf8' }).trim().replace(/^export KUBECONFIG=/, '');
-const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${pluginDir}:${process.env.PATH}` };
-const ns = 'bench';
+const env = { ...env0, KUBECONFIG: kubeconfig, PATH: `${pluginDir}:${env0.PATH}` };
+const NS = 'bench';
+const COPIES_NS = 'bench-copies';
+const BENCH_LABEL = 'copy-target-bench';
+const OUR_SELECTOR = 'app.kubernetes.io/managed-by=kubectl-copy-target';
+const TARGET = 'deploy/py-serv-deployment';
+const hasTime = existsSync('/usr/bin/time') && host.startsWith('linux');
 
-const runOk = (command, args) => {
-  const r = spawnSync(command, args, { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+const log = (line) => process.stderr.write(`${line}\n`);
+const run = (command, args, options = {}) => {
+  const r = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
 };
-const kubectl = (...args) => runOk('kubectl', args);
+const kubectl = (...args) => run('kubectl', args).stdout;
 
-function time(label, command, args, after) {
-  const ms = [];
+// ---- measuring --------------------------------------------------------------------------------
+
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+/** Wall time of one command, in ms (spawn to exit). */
+function timed(command, args) {
+  const t0 = process.hrtime.bigint();
+  run(command, args);
+  return ms(t0);
+}
+/** Peak RSS (KiB) of one command run directly, from GNU time. */
+function peakRss(command, args) {
+  const r = run('/usr/bin/time', ['-f', 'maxrss=%M', command, ...args]);
+  return Number(/maxrss=(\d+)/.exec(r.stderr)[1]);
+}
+function stats(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s.at(-1), runs: s.length };
+}
+/** Runs each measure `runs` times, interleaved, alternating which goes first; returns their stats. */
+async function sideBySide(runs, measures, between) {
+  const samples = measures.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    runOk(command, args);
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    after?.();
+    const order = measures.map((_, k) => k);
+    if (i % 2) order.reverse();
+    for (const k of order) {
+      samples[k].push(await measures[k]());
+      await between?.(k);
+    }
   }
-  ms.sort((a, b) => a - b);
-  const median = ms[Math.floor(ms.length / 2)];
-  console.log(`${label.padEnd(64)} median ${median.toFixed(0).padStart(5)} ms   min ${ms[0].toFixed(0).padStart(5)}   max ${ms.at(-1).toFixed(0).padStart(5)}`);
-  return median;
+  return samples.map(stats);
+}
+const f0 = (x) => x.toFixed(0);
+const cell = (s, unit = 'ms') => `${f0(s.median)} ${unit} | ${f0(s.min)} | ${f0(s.max)}`;
+const diff = (a, b) => `${a.median >= b.median ? '+' : ''}${f0(a.median - b.median)} ms`;
+const ratio = (a, b) => `${(a.median / b.median).toFixed(2)}×`;
+
+// ---- the API, for creating many Jobs directly ---------------------------------------------------
+
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const server = new URL(kc.getCurrentCluster().server);
+const httpsOptions = {};
+await kc.applyToHTTPSOptions(httpsOptions);
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: httpsOptions.ca, cert: httpsOptions.cert, key: httpsOptions.key });
+function api(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: server.hostname, port: server.port, method, path, headers: { ...httpsOptions.headers, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => (res.statusCode < 300 ? resolve(text && JSON.parse(text)) : reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+/** Runs task(0..count-1) with at most CONCURRENCY in flight. */
+async function pool(from, to, task) {
+  let next = from;
+  const worker = async () => {
+    while (next < to) await task(next++);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+const createNamespace = (name) =>
+  api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [BENCH_LABEL]: 'true' } } }).catch((err) => {
+    if (!/ 409 /.test(err.message)) throw err;
+  });
+const createJob = (namespace, job) => api('POST', `/apis/batch/v1/namespaces/${namespace}/jobs`, job);
+/** A Job unrelated to the plugin: suspended (no pod ever), without the plugin's label. */
+const unrelatedJob = (i) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: `unrelated-${i}`, labels: { app: 'unrelated' } },
+  spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', command: ['true'] }] } } },
+});
+/** A copy Job as the plugin records one (same labels and annotations as `real`), but suspended: no pod. */
+function copyLike(real, i) {
+  const template = structuredClone(real.spec.template);
+  const labels = Object.fromEntries(
+    Object.entries(template.metadata?.labels ?? {}).filter(([k]) => !['controller-uid', 'job-name'].includes(k) && !k.startsWith('batch.kubernetes.io/')),
+  );
+  template.metadata = { ...template.metadata, labels };
+  const { selector: _generated, ...spec } = real.spec;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: `copy-bench-${String(i).padStart(4, '0')}`, labels: real.metadata.labels, annotations: real.metadata.annotations },
+    spec: { ...spec, template, suspend: true },
+  };
+}
+function deleteBenchNamespaces() {
+  // Waits: leftovers would be counted as unrelated Jobs in the next figures.
+  run('kubectl', ['delete', 'namespace', '-l', `${BENCH_LABEL}=true`, '--ignore-not-found', '--timeout=600s']);
+}
+const statusCount = () => JSON.parse(run(exe, ['status', '-A', '-o', 'json']).stdout).activeCopyTargets.length;
+
+// ---- P3: requests counted from the -v=6 log -----------------------------------------------------
+
+/** What each request is for, and why it cannot be cut without changing behaviour. */
+const PURPOSES = [
+  [/^GET \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\/[^/?]+$/, 'read the target Deployment', 'the pod template to copy; to restore: the hold and the scale as they are now'],
+  [/selfsubjectreviews/, 'who am I', 'the copy records its owner as the server names the user (a token or certificate user has no name in the kubeconfig); reuse and the signature depend on it'],
+  [/^GET \/api\/v1\/namespaces\/[^/?]+$/, 'read the namespace', 'a scale-down policy set on the namespace may refuse --scale-down before anything is written'],
+  [/^GET \/apis\/batch\/v1\/(namespaces\/[^/]+\/)?jobs\?labelSelector/, 'list the copies (label-selected, server-side)', 'copy: collects stale copies and finds a live one to reuse; status: the one call; delete: finds the copy and its hold'],
+  [/horizontalpodautoscalers/, 'list HorizontalPodAutoscalers', 'an HPA would scale the original back up: warned before the scale-down'],
+  [/scaledobjects/, 'list KEDA ScaledObjects', 'a ScaledObject would scale the original back up (404 when KEDA is not installed: one request either way)'],
+  [/^PATCH \/apis\/apps\/v1\/.*deployments/, 'patch the original (hold record, replicas)', 'take the hold and scale to 0 in one write; on --detach, mark the hold detached; on delete, restore'],
+  [/^POST \/api\/v1\/namespaces\/[^/]+\/events/, 'Event on the original', 'tells whoever looks at the original (kubectl describe) who scaled it down or restored it'],
+  [/^GET \/apis\/apps\/v1\/.*replicasets/, "list the original's ReplicaSets", "which pods are the Deployment's (an old ReplicaSet's pods must be gone too)"],
+  [/^GET \/api\/v1\/namespaces\/[^/]+\/pods\?labelSelector=app/, "list the original's pods", 'the resourceVersion the watch starts from, and the pods to wait for'],
+  [/^WATCH \/api\/v1\/namespaces\/[^/]+\/pods\?labelSelector=app/, "watch the original's pods", 'the copy may not start before they are gone (a StatefulSet volume, a singleton)'],
+  [/^POST \/apis\/batch\/v1\/namespaces\/[^/]+\/jobs/, 'create the copy Job', 'the copy itself'],
+  [/^WATCH \/api\/v1\/namespaces\/[^/]+\/events/, "watch the copy Job's Events", 'a pod the Job controller cannot create (quota, admission) shows only as a FailedCreate Event: without it the copy would wait out --pod-running-timeout instead of failing at once with the reason'],
+  [/^WATCH \/api\/v1\/namespaces\/[^/]+\/pods\?labelSelector=batch/, 'watch the copy pod', 'how the CLI knows the pod is Running (or why it cannot run)'],
+  [/^PATCH \/apis\/batch\/v1\/namespaces\/[^/]+\/jobs/, 'patch the copy Job', "records the pod's name (status then needs one request; reuse and staleness read it); on --detach, marks the session detached: written only after the hold on the original is marked detached, so that a crash in between never leaves a copy that counts as detached under a hold whose lease runs out (it cannot merge with the pod-name patch)"],
+  [/^DELETE \/apis\/batch\/v1\//, 'delete the copy Job', 'the delete itself'],
+];
+/**
+ * The API requests one plugin run makes, from -v=6. A watch counts once: at its opening, or at its
+ * end when it was stopped before the server answered (it was sent all the same).
+ */
+function requestsOf(args) {
+  const r = run(exe, [...args, '-v=6']);
+  const requests = [];
+  const openWatches = new Map();
+  for (const line of r.stderr.split('\n')) {
+    const m = /^(GET|POST|PUT|PATCH|DELETE|WATCH) (\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'WATCH' && m[3].startsWith('ended')) {
+      const open = openWatches.get(m[2]) ?? 0;
+      if (open > 0) {
+        openWatches.set(m[2], open - 1);
+        continue;
+      }
+    } else if (m[1] === 'WATCH') openWatches.set(m[2], (openWatches.get(m[2]) ?? 0) + 1);
+    const url = new URL(m[2]);
+    const plain = `${m[1]} ${decodeURIComponent(url.pathname + url.search)}`;
+    const [, what, why] = PURPOSES.find(([re]) => re.test(plain)) ?? [, '?', '?'];
+    requests.push({ call: `${m[1]} ${decodeURIComponent(url.pathname)}${url.search ? '?…' : ''}`, what, why, outcome: m[3] });
+  }
+  return { requests, stdout: r.stdout };
 }
 
-const ratio = (a, b) => `${(a / b).toFixed(2)}x (${a >= b ? '+' : ''}${(a - b).toFixed(0)} ms)`;
+// ---- the run ------------------------------------------------------------------------------------
 
-spawnSync('kubectl', ['create', 'namespace', ns], { env });
-kubectl('apply', '-n', ns, '-f', join(repo, 'scripts/demo.d/py-serv.yaml'));
-kubectl('rollout', 'status', '-n', ns, 'deployment/py-serv-deployment', '--timeout=120s');
-kubectl('copy-target', '-n', ns, 'deploy/py-serv-deployment', '--new'); // one copy for status to list
+const started = new Date();
+const startLoad = loadavg()[0];
+const versions = {
+  kubectl: JSON.parse(kubectl('version', '--client', '-o', 'json')).clientVersion.gitVersion,
+  server: JSON.parse(kubectl('version', '-o', 'json')).serverVersion.gitVersion,
+  plugin: run(exe, ['version']).stdout.trim().split('\n')[0],
+};
+log(`bench: ${RUNS} runs a figure, ${CHART_RUNS} a chart point; executable ${exe}`);
+deleteBenchNamespaces();
+spawnSync('kubectl', ['create', 'namespace', NS], { env });
+kubectl('label', 'namespace', NS, `${BENCH_LABEL}=true`, '--overwrite');
+kubectl('apply', '-n', NS, '-f', join(repo, 'scripts/demo.d/py-serv.yaml'));
+kubectl('rollout', 'status', '-n', NS, 'deployment/py-serv-deployment', '--timeout=300s');
+const copyArgs = ['-n', NS, TARGET, '--new'];
+const deleteAllCopies = () => run(exe, ['delete', '--all', '-n', NS]);
+deleteAllCopies();
+
+log('startup');
+const [kubectlClient, help, version] = await sideBySide(RUNS, [
+  () => timed('kubectl', ['version', '--client']),
+  () => timed(exe, ['--help']),
+  () => timed(exe, ['version']),
+]);
+
+log('P3 requests');
+const p3 = {};
+{
+  const copy = requestsOf(copyArgs);
+  p3.copy = copy.requests;
+  p3.status = requestsOf(['status', '-A']).requests;
+  const job = JSON.parse(kubectl('get', 'jobs', '-n', NS, '-l', OUR_SELECTOR, '-o', 'json')).items[0].metadata.name;
+  p3.delete = requestsOf(['delete', job, '-n', NS]).requests;
+  p3.scaleDown = requestsOf([...copyArgs, '--scale-down', '--detach']).requests;
+  const held = JSON.parse(kubectl('get', 'jobs', '-n', NS, '-l', OUR_SELECTOR, '-o', 'json')).items[0].metadata.name;
+  p3.deleteScaleDown = requestsOf(['delete', held, '-n', NS]).requests;
+  kubectl('rollout', 'status', '-n', NS, 'deployment/py-serv-deployment', '--timeout=300s');
+}
+
+log('P1 status -A vs kubectl get jobs -A -l');
+run(exe, copyArgs); // one copy for both to list
+const realCopy = JSON.parse(kubectl('get', 'jobs', '-n', NS, '-l', OUR_SELECTOR, '-o', 'json')).items[0];
+const [status1, getJobs1] = await sideBySide(RUNS, [
+  () => timed('kubectl', ['copy-target', 'status', '-A']),
+  () => timed('kubectl', ['get', 'jobs', '-A', '-l', OUR_SELECTOR]),
+]);
+deleteAllCopies();
+
+log('P2 copy until Running vs kubectl create -f + watch');
+// The same Job the plugin creates (its client dry run), renamed per run for kubectl create.
+const plannedJob = JSON.parse(run(exe, [...copyArgs, '--dry-run=client', '-o', 'json']).stdout);
+const jobFile = join(repo, 'dist', 'bench-job.json');
+let kubectlJobs = 0;
+/** kubectl create -f, then a watch of the Job's pods (as kubectl wait does) until one is Running. */
+async function createAndWatch() {
+  const name = `${plannedJob.metadata.name.replace(/-[^-]+$/, '')}-k${kubectlJobs++}`;
+  writeFileSync(jobFile, JSON.stringify({ ...plannedJob, metadata: { ...plannedJob.metadata, name } }));
+  const t0 = process.hrtime.bigint();
+  run('kubectl', ['create', '-f', jobFile]);
+  await new Promise((resolve, reject) => {
+    const watch = spawn('kubectl', ['get', 'pods', '-n', NS, '-l', `batch.kubernetes.io/job-name=${name}`, '--watch', '-o', 'jsonpath={.status.phase}{"\\n"}'], { env });
+    let out = '';
+    watch.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.split('\n').includes('Running')) {
+        watch.kill();
+        resolve();
+      }
+    });
+    watch.on('error', reject);
+    watch.on('exit', (code) => code !== null && code !== 0 && reject(new Error(`kubectl get pods --watch exited ${code}`)));
+  });
+  const elapsed = ms(t0);
+  run('kubectl', ['delete', 'job', '-n', NS, name, '--cascade=background', '--wait=false']);
+  return elapsed;
+}
+const [copyRunning, kubectlRunning] = await sideBySide(RUNS, [() => timed('kubectl', ['copy-target', ...copyArgs]), createAndWatch], (k) => {
+  if (k === 0) deleteAllCopies(); // the plugin's delete: each run starts with no copy
+});
+
+log('P5 peak RSS');
+let rssStatus;
+let rssCopy;
+if (hasTime) {
+  run(exe, copyArgs);
+  rssStatus = stats(Array.from({ length: RUNS }, () => peakRss(exe, ['status', '-A'])));
+  deleteAllCopies();
+  rssCopy = stats(
+    Array.from({ length: RUNS }, () => {
+      const kib = peakRss(exe, copyArgs);
+      deleteAllCopies();
+      return kib;
+    }),
+  );
+}
+
+log('chart: copies');
+await createNamespace(COPIES_NS);
+const copySeries = [];
+let madeCopies = 0;
+for (const n of COPY_POINTS) {
+  await pool(madeCopies, n, (i) => createJob(COPIES_NS, copyLike(realCopy, i)));
+  madeCopies = Math.max(madeCopies, n);
+  const listed = statusCount();
+  if (listed !== n) throw new Error(`status -A lists ${listed} copies, expected ${n}`);
+  const [s] = await sideBySide(CHART_RUNS, [() => timed('kubectl', ['copy-target', 'status', '-A'])]);
+  copySeries.push({ n, ...s });
+  log(`  ${n} copies: ${f0(s.median)} ms`);
+}
+deleteBenchNamespaces(); // also bench: the unrelated series starts from a cluster with no Job at all
+
+log('chart and P4: unrelated Jobs');
+const unrelatedSeries = [];
+let p4Empty;
+let p4Full;
+let madeUnrelated = 0;
+const namespaceOf = (i) => `bench-unrelated-${String(i % NAMESPACES).padStart(3, '0')}`;
+await pool(0, Math.min(NAMESPACES, Math.max(...UNRELATED_POINTS)), (i) => createNamespace(namespaceOf(i)));
+const maxUnrelated = Math.max(...UNRELATED_POINTS);
+for (const n of [...UNRELATED_POINTS].sort((a, b) => a - b)) {
+  const t0 = process.hrtime.bigint();
+  await pool(madeUnrelated, n, (i) => createJob(namespaceOf(i), unrelatedJob(i)));
+  if (n > madeUnrelated) log(`  created ${n - madeUnrelated} Jobs in ${f0(ms(t0) / 1000)} s`);
+  madeUnrelated = Math.max(madeUnrelated, n);
+  if (statusCount() !== 0) throw new Error('status -A lists a copy among the unrelated Jobs');
+  const ends = n === UNRELATED_POINTS[0] || n === maxUnrelated;
+  // At both ends kubectl get jobs -l runs alongside: it shows what the server's filtering costs.
+  const measures = [() => timed('kubectl', ['copy-target', 'status', '-A'])];
+  if (ends) measures.push(() => timed('kubectl', ['get', 'jobs', '-A', '-l', OUR_SELECTOR]));
+  const [s, k] = await sideBySide(ends ? RUNS : CHART_RUNS, measures);
+  unrelatedSeries.push({ n, ...s });
+  if (n === Math.min(...UNRELATED_POINTS)) p4Empty = { status: s, kubectl: k, n };
+  if (n === maxUnrelated) p4Full = { status: s, kubectl: k, n };
+  log(`  ${n} unrelated Jobs: ${f0(s.median)} ms`);
+}
+log('cleaning up');
+deleteBenchNamespaces();
+agent.destroy();
+
+// ---- chart --------------------------------------------------------------------------------------
+
+const chartFile = join(repo, 'docs', 'bench-status.svg');
+const panel = (title, series, xTitle) => ({
+  title,
+  width: 320,
+  height: 220,
+  data: { values: series.map((p) => ({ n: p.n, median: p.median, min: p.min, max: p.max })) },
+  encoding: { x: { field: 'n', type: 'quantitative', title: xTitle } },
+  layer: [
+    { mark: { type: 'area', opacity: 0.25 }, encoding: { y: { field: 'min', type: 'quantitative', title: 'status -A time (ms)', scale: { zero: true } }, y2: { field: 'max' } } },
+    { mark: { type: 'line', point: true }, encoding: { y: { field: 'median', type: 'quantitative' } } },
+  ],
+});
+const chartSpec = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: 'kubectl copy-target status -A: median time (band: min–max)', subtitle: `${CHART_RUNS} runs a point, ${started.toISOString().slice(0, 10)}` },
+  hconcat: [panel('against the number of copies', copySeries, 'copies'), panel(`against unrelated Jobs (${NAMESPACES} namespaces)`, unrelatedSeries, 'unrelated Jobs (suspended, no pods)')],
+};
+const view = new vega.View(vega.parse(compile(chartSpec).spec), { renderer: 'none' });
+mkdirSync(join(repo, 'docs'), { recursive: true });
+writeFileSync(chartFile, `${await view.toSVG()}\n`);
+view.finalize();
+
+// ---- BENCHMARKS.md ------------------------------------------------------------------------------
+
+const count = (requests) => requests.length;
+const watches = (requests) => requests.filter((r) => r.call.startsWith('WATCH')).length;
+const requestGoal = (label, requests, goal) => {
+  const n = count(requests);
+  const met = n <= goal;
+  const why = met ? '' : `: ${n - watches(requests)} calls and ${watches(requests)} watches, each with a use that cutting it would lose (see P3, "why it stays")`;
+  return `| P3 ${label} | ≤ ${goal} ${goal === 1 ? 'request' : 'requests'} | ${n} (${watches(requests)} of them watches) | ${met ? 'met' : `**missed**${why}`} |`;
+};
+const p4Ratio = p4Full.status.median / p4Empty.status.median;
+const kubectlRatio = p4Full.kubectl.median / p4Empty.kubectl.median;
+const p4Verdict =
+  p4Ratio <= 1.2
+    ? `met${p4Ratio < 1 ? ` (below 1×: the machine's load moved status more than the ${p4Full.n} Jobs did; kubectl get jobs -A -l between the same two clusters: ${kubectlRatio.toFixed(2)}×)` : ''}`
+    : `**missed**: the plugin makes one label-selected list call (P3), so the server filters; \`kubectl get jobs -A -l\` with the same selector slowed by ${kubectlRatio.toFixed(2)}× between the same two clusters, i.e. the time is the API server scanning ${p4Full.n} Jobs to apply the selector, not the client`;
 const mib = (f) => `${(statSync(f).size / 1024 / 1024).toFixed(1)} MiB`;
-console.log(`${runs} runs each, ${new Date().toISOString()}, executable ${exe} (${mib(exe)}, archive ${mib(join(repo, 'dist', 'release', `kubectl-copy_target_${host}.tar.gz`))})`);
+const requestTable = (requests) =>
+  ['| # | request | what for | why it stays |', '|---|---|---|---|', ...requests.map((r, i) => `| ${i + 1} | \`${r.call}\` | ${r.what} | ${r.why} |`)].join('\n');
+const cmdLine = ['BENCH_RUNS', 'BENCH_CHART_RUNS', 'BENCH_COPIES', 'BENCH_UNRELATED', 'BENCH_NAMESPACES', 'BENCH_CONCURRENCY']
+  .filter((k) => env0[k] !== undefined)
+  .map((k) => `${k}=${env0[k]} `)
+  .join('');
+const cpu = cpus();
+const md = `# Benchmarks
 
-const kubectlClient = time('kubectl version --client', 'kubectl', ['version', '--client']);
-const help = time('kubectl-copy_target --help (direct)', exe, ['--help']);
-const version = time('kubectl-copy_target version (direct, one request)', exe, ['version']);
-console.log(`  --help vs kubectl version --client: ${ratio(help, kubectlClient)}; version: ${ratio(version, kubectlClient)}`);
-const getJobs = time('kubectl get jobs -A -l app.kubernetes.io/managed-by=...', 'kubectl', ['get', 'jobs', '-A', '-l', 'app.kubernetes.io/managed-by=kubectl-copy-target']);
-const status = time('kubectl copy-target status -A', 'kubectl', ['copy-target', 'status', '-A']);
-console.log(`  status -A vs get jobs -A -l: ${ratio(status, getJobs)}`);
-time('kubectl copy-target deploy/... --new (create, wait Running) + delete', 'kubectl', ['copy-target', '-n', ns, 'deploy/py-serv-deployment', '--new'], () =>
-  kubectl('copy-target', 'delete', '--all', '-n', ns),
-);
-spawnSync('kubectl', ['delete', 'namespace', ns, '--wait=false'], { env });
+Written by \`npm run bench\` (scripts/bench.mjs); do not edit by hand, run it again.
+
+- **Date:** ${started.toISOString()} (took ${f0((Date.now() - started.getTime()) / 60000)} min)
+- **Command:** \`${cmdLine}npm run bench\` — ${RUNS} runs a figure, ${CHART_RUNS} a chart point; each figure is the median with min and max. The plugin and kubectl are measured interleaved in the same run (alternating which goes first).
+- **Machine:** ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}; load average (1 min) ${startLoad.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end${env0.BENCH_MACHINE_NOTE ? `; ${env0.BENCH_MACHINE_NOTE}` : ''}
+- **Measured:** the packaged executable \`${relative(repo, exe)}\` (${versions.plugin}, what krew installs), through kubectl's plugin discovery (\`kubectl copy-target ...\`) unless marked *direct*; kubectl ${versions.kubectl}; the local control plane of \`scripts/cluster\` (Kubernetes ${versions.server}) on the same machine.
+- **Noise:** under a load like this the spread (min–max) of one command is wide; compare the columns of one run (measured interleaved), not runs on different days.
+- **Workload:** \`scripts/demo.d/py-serv.yaml\` (a Deployment of 2 pods) in namespace \`${NS}\`.
+
+## Goals
+
+| | goal | measured | |
+|---|---|---|---|
+${requestGoal('copy', p3.copy, 5)}
+${requestGoal('copy --scale-down', p3.scaleDown, 8)}
+${requestGoal('status', p3.status, 1)}
+| P4 status -A, ${p4Full.n} unrelated Jobs vs empty | ≤ 1.2× | ${p4Ratio.toFixed(2)}× | ${p4Verdict} |
+
+## P1 — status vs kubectl get
+
+With one copy in the cluster.
+
+| command | median | min | max |
+|---|---|---|---|
+| \`kubectl copy-target status -A\` | ${cell(status1)} |
+| \`kubectl get jobs -A -l ${OUR_SELECTOR}\` | ${cell(getJobs1)} |
+
+status -A vs kubectl get: **${diff(status1, getJobs1)}**, ratio **${ratio(status1, getJobs1)}**.
+
+## P2 — a copy until its pod is Running vs kubectl
+
+\`kubectl copy-target ${copyArgs.join(' ')}\` exits once the copy pod is Running (without --scale-down a copy never holds the terminal: it prints the pod's name and returns), so its wall time is "until Running". Against it: \`kubectl create -f\` of the same Job (the plugin's own \`--dry-run=client -o json\`, renamed) followed by \`kubectl get pods -l batch.kubernetes.io/job-name=... --watch\` until the pod's phase is Running (a watch, as kubectl wait does). \`--new\` makes every run a fresh copy; every copy is deleted with \`kubectl copy-target delete --all\` (and every kubectl Job with \`kubectl delete job\`) between runs.
+
+| command | median | min | max |
+|---|---|---|---|
+| \`kubectl copy-target ${copyArgs.join(' ')}\` | ${cell(copyRunning)} |
+| \`kubectl create -f job.json\` + watch until Running | ${cell(kubectlRunning)} |
+
+copy vs kubectl: **${diff(copyRunning, kubectlRunning)}** (ratio ${ratio(copyRunning, kubectlRunning)}).
+
+## P3 — API requests per command
+
+Counted from the \`-v=6\` log of one run of each (the executable run *direct*); a watch counts once, when it opens (or, stopped before the server answered, when it ends: it was sent all the same). The copy with --scale-down is \`--detach\`: it returns once the copy runs (a foreground session renews its lease every few seconds for as long as it lasts, so its count grows with its length).
+
+| command | requests | of which watches |
+|---|---|---|
+| \`copy-target ${copyArgs.join(' ')}\` | ${count(p3.copy)} | ${watches(p3.copy)} |
+| \`copy-target ${copyArgs.join(' ')} --scale-down --detach\` | ${count(p3.scaleDown)} | ${watches(p3.scaleDown)} |
+| \`copy-target status -A\` | ${count(p3.status)} | ${watches(p3.status)} |
+| \`copy-target delete <job> -n ${NS}\` | ${count(p3.delete)} | ${watches(p3.delete)} |
+| \`copy-target delete <job> -n ${NS}\` of the --scale-down copy (restores the original) | ${count(p3.deleteScaleDown)} | ${watches(p3.deleteScaleDown)} |
+
+### copy
+
+${requestTable(p3.copy)}
+
+### copy --scale-down --detach
+
+${requestTable(p3.scaleDown)}
+
+### status -A
+
+${requestTable(p3.status)}
+
+### delete
+
+${requestTable(p3.delete)}
+
+### delete of a --scale-down copy
+
+${requestTable(p3.deleteScaleDown)}
+
+## P4 — status with many unrelated Jobs
+
+${p4Full.n} suspended Jobs (no pods) without the plugin's label, in ${NAMESPACES} namespaces, created directly through the API, against a cluster with no Job at all.
+
+| cluster | \`kubectl copy-target status -A\` | min | max | \`kubectl get jobs -A -l ...\` | min | max |
+|---|---|---|---|---|---|---|
+| ${p4Empty.n} Jobs | ${cell(p4Empty.status)} | ${cell(p4Empty.kubectl)} |
+| ${p4Full.n} unrelated Jobs | ${cell(p4Full.status)} | ${cell(p4Full.kubectl)} |
+
+status -A: ratio **${p4Ratio.toFixed(2)}×** (${diff(p4Full.status, p4Empty.status)}); kubectl get jobs with the same selector: ${kubectlRatio.toFixed(2)}×.
+
+## P5 — memory and size
+
+${
+  hasTime
+    ? `| command (direct) | peak RSS median | min | max |
+|---|---|---|---|
+| \`status -A\` (one copy listed) | ${cell({ ...rssStatus, median: rssStatus.median / 1024, min: rssStatus.min / 1024, max: rssStatus.max / 1024 }, 'MiB')} |
+| \`${copyArgs.join(' ')}\` | ${cell({ ...rssCopy, median: rssCopy.median / 1024, min: rssCopy.min / 1024, max: rssCopy.max / 1024 }, 'MiB')} |
+
+Peak RSS from GNU time (\`/usr/bin/time -f %M\`).`
+    : 'Peak RSS not measured: needs GNU time at /usr/bin/time (Linux).'
+}
+
+| file | size |
+|---|---|
+| executable \`${relative(repo, exe)}\` | ${mib(exe)} |
+| archive \`${relative(repo, archive)}\` | ${existsSync(archive) ? mib(archive) : 'not built'} |
+
+## Startup
+
+| command (direct) | median | min | max |
+|---|---|---|---|
+| \`kubectl version --client\` | ${cell(kubectlClient)} |
+| \`kubectl-copy_target --help\` | ${cell(help)} |
+| \`kubectl-copy_target version\` (one request) | ${cell(version)} |
+
+--help vs kubectl version --client: ${diff(help, kubectlClient)} (${ratio(help, kubectlClient)}); version: ${diff(version, kubectlClient)} (${ratio(version, kubectlClient)}).
+
+## Chart
+
+![status -A time against copies and unrelated Jobs](${relative(repo, chartFile)})
+
+[${relative(repo, chartFile)}](${relative(repo, chartFile)}): \`kubectl copy-target status -A\` against the number of copies (${COPY_POINTS.join(', ')}) and of unrelated Jobs (${UNRELATED_POINTS.join(', ')}), drawn with vega-lite and vega's SVG renderer. The copies were made directly through the API as Jobs with the labels and annotations of a real copy (taken from one the plugin made), suspended so that no pods run: status lists them through the same request and the same code as copies made by the CLI (their phase reads Suspended). Each point checks that \`status -A -o json\` lists exactly that many.
+
+| copies | median | min | max |
+|---|---|---|---|
+${copySeries.map((p) => `| ${p.n} | ${cell(p)} |`).join('\n')}
+
+| unrelated Jobs | median | min | max |
+|---|---|---|---|
+${unrelatedSeries.map((p) => `| ${p.n} | ${cell(p)} |`).join('\n')}
+`;
+writeFileSync(join(repo, 'BENCHMARKS.md'), md);
+log(`wrote BENCHMARKS.md and ${relative(repo, chartFile)}`);
