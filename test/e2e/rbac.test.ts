@@ -102,7 +102,10 @@ beforeAll(async () => {
   await apply(ns, ...WORKLOADS);
   for (const app of ['deploy', 'sts', 'rs', 'job', 'ds']) {
     // kubectl wait fails at once on a selector that matches nothing yet: the controller makes the pod first.
-    await expect.poll(async () => (await getJson(['get', 'pods', '-l', `app=${app}`, '-n', ns])).items.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    for (const deadline = Date.now() + 60_000; (await getJson(['get', 'pods', '-l', `app=${app}`, '-n', ns])).items.length === 0; ) {
+      if (Date.now() > deadline) throw new Error(`no pod of app=${app} in namespace ${ns} after 60s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     await mustKubectl(['wait', '--for=condition=Ready', 'pod', '-l', `app=${app}`, '-n', ns, '--timeout=60s']);
   }
 });
