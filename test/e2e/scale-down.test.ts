@@ -52,20 +52,29 @@ const holdKeys = (a: Record<string, string>) => Object.keys(a).filter((k) => k.s
 
 /**
  * Every value `.spec.replicas` of a Deployment took while `during` ran, read from a watch: proof
- * that a scale-down happened before a failure, not just that the end state is right.
+ * that a scale-down happened before a failure, not just that the end state is right. The test
+ * cluster ends watches after 10-20s and `kubectl get --watch` then exits, so it is opened again
+ * (printing the current value first) until `during` is over; a held zero outlasts that gap.
  */
 async function replicasSeenDuring(name: string, namespace: string, during: () => Promise<void>): Promise<string[]> {
-  const watch = spawn('kubectl', ['get', 'deployment', name, '-n', namespace, '--watch', '-o', 'jsonpath={.spec.replicas}{"\\n"}'], {
-    env: { ...process.env, KUBECONFIG: kubeconfig() },
-  });
   let seen = '';
-  watch.stdout.on('data', (d) => (seen += d));
+  let watching = true;
+  let watch: ReturnType<typeof spawn> | undefined;
+  const open = () => {
+    watch = spawn('kubectl', ['get', 'deployment', name, '-n', namespace, '--watch', '-o', 'jsonpath={.spec.replicas}{"\\n"}'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig() },
+    });
+    watch.stdout!.on('data', (d) => (seen += d));
+    watch.on('exit', () => watching && open());
+  };
+  open();
   await expect.poll(() => seen, { timeout: 30_000 }).not.toBe(''); // the watch is open: it printed the current value
   try {
     await during();
     await expect.poll(() => seen.trim().split('\n').at(-1), { timeout: 30_000 }).not.toBe('0'); // the restore arrived
   } finally {
-    watch.kill();
+    watching = false;
+    watch?.kill();
   }
   return seen.trim().split('\n');
 }
