@@ -1,6 +1,6 @@
 import { CliError, ExitCode, messageOf } from '../errors.js';
 import { holdStaleReason } from '../plan/liveness.js';
-import type { Cluster, KindObjects } from '../kube/cluster.js';
+import type { Cluster, KindObjects, ObjectRef } from '../kube/cluster.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import {
@@ -37,12 +37,12 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
   const kindName = `${target.kind}/${target.name}`;
   let object = target.object;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) object = await cluster.read(target.kind, target.name, target.namespace);
+    if (attempt > 0) object = await cluster.read({ kind: target.kind, namespace: target.namespace, name: target.name });
     const judged = await judgeHold(cluster, target, object, hold.session);
     hold.original = judged.original;
     try {
       const patch = holdTakingPatch(target.kind, object.metadata!.resourceVersion!, hold);
-      target.object = await cluster.patch(target.kind, target.namespace, target.name, patch, 'application/merge-patch+json');
+      target.object = await cluster.patch({ kind: target.kind, namespace: target.namespace, name: target.name }, patch, 'application/merge-patch+json');
     } catch (err) {
       if (isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
@@ -63,7 +63,7 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: K
   const existing = readHold(object.metadata, target.kind);
   if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
   if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
-  const job = await cluster.find('job', existing.copyJob, target.namespace);
+  const job = await cluster.find({ kind: 'job', namespace: target.namespace, name: existing.copyJob });
   const reason = holdStaleReason(existing, cluster.now(), job !== undefined);
   if (!reason) {
     throw new CliError(
@@ -76,8 +76,8 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: K
 }
 
 /** True while the object's hold still names the session (damaged or not). */
-async function stillHeldBy(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, session: string): Promise<boolean> {
-  const object = await cluster.find(kind, name, namespace);
+async function stillHeldBy(cluster: Cluster, ref: ObjectRef<ScalableKind>, session: string): Promise<boolean> {
+  const object = await cluster.find(ref);
   return object?.metadata?.annotations?.[HoldKeys.session] === session;
 }
 
@@ -87,20 +87,17 @@ async function stillHeldBy(cluster: Cluster, kind: ScalableKind, namespace: stri
  */
 export async function renewHold(
   cluster: Cluster,
-  kind: ScalableKind,
-  namespace: string,
-  name: string,
-  session: string,
-  leaseExpires: Date,
-  detached?: boolean,
+  ref: ObjectRef<ScalableKind>,
+  { session, leaseExpires, detached }: { session: string; leaseExpires: Date; detached?: boolean },
 ): Promise<boolean> {
+  const { kind, name } = ref;
   try {
-    await cluster.patch(kind, namespace, name, renewPatch(session, leaseExpires, detached), 'application/json-patch+json');
+    await cluster.patch(ref, renewPatch(session, leaseExpires, detached), 'application/json-patch+json');
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
     // 422 is also what validation or an admission policy answers: only a changed session means "lost".
-    if (isFailedPatchTest(err) && !(await stillHeldBy(cluster, kind, namespace, name, session))) return false;
+    if (isFailedPatchTest(err) && !(await stillHeldBy(cluster, ref, session))) return false;
     throw toCliError(err, cluster.connection.server, `renew the scale-down lease on ${kind}/${name}`);
   }
 }
@@ -123,15 +120,13 @@ export interface Released {
  */
 export async function releaseHold(
   cluster: Cluster,
-  kind: ScalableKind,
-  namespace: string,
-  name: string,
-  session: string,
-  ifLeaseExpires?: string,
+  ref: ObjectRef<ScalableKind>,
+  { session, ifLeaseExpires }: { session: string; ifLeaseExpires?: string },
 ): Promise<Released> {
+  const { kind, namespace, name } = ref;
   const kindName = `${kind}/${name}`;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const object = await cluster.find(kind, name, namespace);
+    const object = await cluster.find({ kind, namespace, name });
     const annotations = object?.metadata?.annotations ?? {};
     if (annotations[HoldKeys.session] !== session) return { restored: false };
     if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
@@ -141,11 +136,11 @@ export async function releaseHold(
     if (!hold) return { restored: false };
     const { patch, warning } = releasePatch(kind, object!, hold, kindName, ifLeaseExpires);
     try {
-      const restored = await cluster.patch(kind, namespace, name, patch, 'application/json-patch+json');
+      const restored = await cluster.patch({ kind, namespace, name }, patch, 'application/json-patch+json');
       return { restored: true, warning, object: restored };
     } catch (err) {
       // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
-      const changed = isFailedPatchTest(err) && (await cluster.find(kind, name, namespace))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
+      const changed = isFailedPatchTest(err) && (await cluster.find({ kind, namespace, name }))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
       if (changed || isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
     }
@@ -159,7 +154,7 @@ export async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget
   if (target.object.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
     throw new CliError(`${kindName} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy it without --scale-down`);
   }
-  const namespace = await cluster.find('namespace', target.namespace, target.namespace).catch(() => undefined);
+  const namespace = await cluster.find({ kind: 'namespace', namespace: target.namespace, name: target.namespace }).catch(() => undefined);
   if (namespace?.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
     throw new CliError(`namespace ${target.namespace} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy ${kindName} without --scale-down`);
   }
@@ -176,7 +171,7 @@ const SCALE_DOWN_ROLE = 'copy-target-scale-down role (docs/rbac.yaml)';
  */
 export async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): Promise<CliError | undefined> {
   try {
-    const { allowed, resource } = await cluster.mayI('patch', target.kind, target.namespace, target.name);
+    const { allowed, resource } = await cluster.mayI('patch', { kind: target.kind, namespace: target.namespace, name: target.name });
     if (allowed !== false) return undefined;
     return new CliError(`you cannot patch ${resource}/${target.name} in namespace ${target.namespace}: --scale-down needs the ${SCALE_DOWN_ROLE}`);
   } catch (err) {

@@ -9,7 +9,7 @@ export async function findReusableCopy(cluster: Cluster, liveCopies: Copy[], sig
   const now = cluster.now();
   for (const { job, record } of liveCopies) {
     if (record.signature !== signature || record.user !== user || !reusable(record, jobState(job), now)) continue;
-    const pod = await cluster.find('pod', record.podName!, job.metadata!.namespace!);
+    const pod = await cluster.find({ kind: 'pod', namespace: job.metadata!.namespace!, name: record.podName! });
     if (pod && podState(pod).state === 'running') return { pod, expiresAt: record.expiresAt };
   }
   return undefined;

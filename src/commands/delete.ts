@@ -72,7 +72,7 @@ async function deleteCopies(
   for (const d of selectedDamaged) {
     await attempt(async () => {
       const name = d.job.metadata!.name!;
-      await cluster.deleteJob(namespace, name);
+      await cluster.deleteJob({ namespace, name });
       writeLine(process.stdout, `${formatName('job.batch', name)} deleted`);
       warn(`copy job ${name} had a damaged record (${d.damaged}), so no hold was released; if it held a workload, "kubectl copy-target gc -n ${namespace}" restores it once that hold is stale`);
     });

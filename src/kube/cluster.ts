@@ -51,6 +51,16 @@ export interface KindObjects {
   scaledobject: ScaledObject;
 }
 
+/** Which object: never several positional strings that could be swapped unnoticed. */
+export interface ObjectRef<K extends ResourceKind = ResourceKind> {
+  kind: K;
+  namespace: string;
+  name: string;
+}
+
+/** A Job by namespace and name (the copy Jobs). */
+export type JobRef = Omit<ObjectRef<'job'>, 'kind'>;
+
 /** An object with its kind, the object's type following the kind (switch on `kind` to narrow it). */
 export type KindObject<K extends ResourceKind = ResourceKind> = { [P in K]: { kind: P; object: KindObjects[P] } }[K];
 
@@ -168,7 +178,7 @@ export class Cluster {
    * old server), so the caller goes ahead and meets the real answer. `resource` names it as
    * kubectl auth can-i does (`deployments.apps`).
    */
-  async mayI(verb: string, kind: ResourceKind, namespace: string, name: string): Promise<{ allowed: boolean | undefined; resource: string }> {
+  async mayI(verb: string, { kind, namespace, name }: ObjectRef): Promise<{ allowed: boolean | undefined; resource: string }> {
     const r = RESOURCES[kind];
     const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
     const resource = group ? `${r.plural}.${group}` : r.plural;
@@ -189,14 +199,14 @@ export class Cluster {
    * Reads one object by kind and name. A 404 names the object and, when the namespace itself is
    * missing, says that instead.
    */
-  async read<K extends ResourceKind>(kind: K, name: string, namespace: string): Promise<KindObjects[K]> {
-    const object = await this.find(kind, name, namespace);
-    if (object === undefined) throw await this.notFound(`${kind}/${name}`, namespace);
+  async read<K extends ResourceKind>(ref: ObjectRef<K>): Promise<KindObjects[K]> {
+    const object = await this.find(ref);
+    if (object === undefined) throw await this.notFound(`${ref.kind}/${ref.name}`, ref.namespace);
     return object;
   }
 
   /** Reads an object, or undefined when it does not exist. */
-  async find<K extends ResourceKind>(kind: K, name: string, namespace: string): Promise<KindObjects[K] | undefined> {
+  async find<K extends ResourceKind>({ kind, namespace, name }: ObjectRef<K>): Promise<KindObjects[K] | undefined> {
     try {
       return await this.rest.request('GET', resourcePath(kind, namespace, name));
     } catch (err) {
@@ -276,7 +286,7 @@ export class Cluster {
    * With `ifResourceVersion`, only the Job as it was judged: false when it changed since (a
    * renewal landed), so the caller decides again instead of deleting a live copy.
    */
-  async deleteJob(namespace: string, name: string, ifResourceVersion?: string): Promise<boolean> {
+  async deleteJob({ namespace, name }: JobRef, ifResourceVersion?: string): Promise<boolean> {
     const options = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
@@ -294,14 +304,14 @@ export class Cluster {
   }
 
   /** Merge-patches annotations onto a Job. */
-  annotateJob(namespace: string, name: string, annotations: Record<string, string | null>): Promise<V1Job> {
+  annotateJob({ namespace, name }: JobRef, annotations: Record<string, string | null>): Promise<V1Job> {
     return this.call(`annotate job ${name} in namespace ${namespace}`, () =>
-      this.patch('job', namespace, name, { metadata: { annotations } }, 'application/merge-patch+json'),
+      this.patch({ kind: 'job', namespace, name }, { metadata: { annotations } }, 'application/merge-patch+json'),
     );
   }
 
   /** A raw PATCH (callers handle 409/422 themselves where they mean something). */
-  patch(kind: ResourceKind, namespace: string, name: string, body: unknown, contentType: ContentType): Promise<any> {
+  patch<K extends ResourceKind>({ kind, namespace, name }: ObjectRef<K>, body: unknown, contentType: ContentType): Promise<KindObjects[K]> {
     return this.rest.request('PATCH', resourcePath(kind, namespace, name) + query({ fieldManager: FIELD_MANAGER }), body, contentType);
   }
 

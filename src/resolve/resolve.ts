@@ -26,7 +26,7 @@ export interface ResolvedTarget {
 /** Reads the target and extracts its pod template, following a Service to the workload behind it. */
 export async function resolveTarget(cluster: Cluster, target: Target, namespace: string): Promise<ResolvedTarget> {
   if (target.kind === 'service') return resolveService(cluster, target.name, namespace);
-  const object = await cluster.read(target.kind, target.name, namespace);
+  const object = await cluster.read({ kind: target.kind, namespace, name: target.name });
   return fromObject(cluster, { kind: target.kind, object } as KindObject<CopyableKind>, namespace);
 }
 
@@ -55,7 +55,7 @@ async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, name
       if (ref.kind !== 'Deployment') {
         throw new CliError(`rollout/${base.name} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
       }
-      const deployment = await cluster.read('deployment', ref.name ?? '', namespace);
+      const deployment = await cluster.read({ kind: 'deployment', namespace, name: ref.name ?? '' });
       return { ...base, template: deployment.spec!.template };
     }
   }
@@ -80,7 +80,7 @@ async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise
   const kind = owner && kindOf(owner.apiVersion, owner.kind);
   let live: string | undefined;
   if (owner && kind && isTemplateController(kind)) {
-    const controller = await cluster.find(kind, owner.name, namespace);
+    const controller = await cluster.find({ kind, namespace, name: owner.name });
     if (controller && controller.metadata?.uid === owner.uid && controller.spec?.template) {
       const template: V1PodTemplateSpec = structuredClone(controller.spec.template);
       const claimTemplateNames = kind === 'statefulset' ? claimTemplateNamesOf(controller as V1StatefulSet) : [];
@@ -118,7 +118,7 @@ function keepClaimVolumes(template: V1PodTemplateSpec, pod: V1Pod, claimTemplate
 }
 
 async function resolveService(cluster: Cluster, name: string, namespace: string): Promise<ResolvedTarget> {
-  const service = await cluster.read('service', name, namespace);
+  const service = await cluster.read({ kind: 'service', namespace, name });
   const selector: Record<string, string> | undefined = service.spec?.selector;
   if (!selector || Object.keys(selector).length === 0) {
     throw new CliError(`service/${name} has no selector, so no workload behind it; name the workload instead`);
@@ -158,7 +158,7 @@ export async function topController(cluster: Pick<Cluster, 'find'>, start: Contr
     const owner = controllerRef(current.object.metadata);
     const kind = owner && kindOf(owner.apiVersion, owner.kind);
     if (!owner || !kind) return current;
-    const object = await cluster.find(kind, owner.name, namespace);
+    const object = await cluster.find({ kind, namespace, name: owner.name });
     if (!object || object.metadata?.uid !== owner.uid) return current;
     current = { kind, object } as KindObject;
   }

@@ -18,12 +18,12 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
   const ns = copy.job.metadata!.namespace!;
   const jobName = copy.job.metadata!.name!;
   // The copy goes first, so the original never runs beside it.
-  await cluster.deleteJob(ns, jobName);
+  await cluster.deleteJob({ namespace: ns, name: jobName });
   const session = copy.record.session;
   if (!session) return `deleted copy job ${jobName}`;
   await faultPoint('during-delete');
   const kind = session.scaledKind;
-  const released = await releaseHold(cluster, kind, ns, session.scaledName, session.id).catch((err: unknown) => {
+  const released = await releaseHold(cluster, { kind, namespace: ns, name: session.scaledName }, { session: session.id }).catch((err: unknown) => {
     throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
   });
   await recordRestore(cluster, kind, ns, session.scaledName, released, `copy job ${jobName} was deleted ("kubectl copy-target delete")`);
@@ -43,7 +43,7 @@ async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ rea
     const reason = copyStaleReason(copy.record, job, now);
     return reason === undefined ? undefined : { reason };
   }
-  const object = await cluster.find(session.scaledKind, session.scaledName, copy.job.metadata!.namespace!);
+  const object = await cluster.find({ kind: session.scaledKind, namespace: copy.job.metadata!.namespace!, name: session.scaledName });
   const read = object && readHold(object.metadata, session.scaledKind);
   const hold = read && !isDamaged(read) && read.session === session.id ? read : null;
   const reason = copyStaleReason(copy.record, job, now, hold);
@@ -63,13 +63,13 @@ async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string
   let restored = '';
   if (session) {
     const scaled = `${session.scaledKind}/${session.scaledName}`;
-    const released = await releaseHold(cluster, session.scaledKind, ns, session.scaledName, session.id, judgedLease);
+    const released = await releaseHold(cluster, { kind: session.scaledKind, namespace: ns, name: session.scaledName }, { session: session.id, ifLeaseExpires: judgedLease });
     if (released.renewed) return `left it: its session renewed the lease on ${scaled} meanwhile`;
     await recordRestore(cluster, session.scaledKind, ns, session.scaledName, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
     await faultPoint('during-gc');
     restored = released.restored ? `; restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `; ${scaled} was no longer held by it`;
   }
-  const deleted = await cluster.deleteJob(ns, jobName, copy.job.metadata!.resourceVersion);
+  const deleted = await cluster.deleteJob({ namespace: ns, name: jobName }, copy.job.metadata!.resourceVersion);
   return deleted ? `deleted copy job ${jobName}${restored}` : `left copy job ${jobName}: it changed since it was judged${restored}`;
 }
 
@@ -129,7 +129,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       if (!reason) continue;
       await faultPoint('gc-after-judging');
       // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
-      const released = await releaseHold(cluster, kind, ns, name, hold.session, object.metadata!.annotations![HoldKeys.leaseExpires]);
+      const released = await releaseHold(cluster, { kind, namespace: ns, name }, { session: hold.session, ifLeaseExpires: object.metadata!.annotations![HoldKeys.leaseExpires] });
       if (released.renewed) {
         report(`gc: hold on ${kind}/${name} in ${ns} was renewed while judged stale; left it`);
         continue;
@@ -138,7 +138,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       await faultPoint('during-gc');
       // Its session is over: a copy it left running goes too.
       const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
-      if (copy) await cluster.deleteJob(ns, hold.copyJob, copy.job.metadata!.resourceVersion);
+      if (copy) await cluster.deleteJob({ namespace: ns, name: hold.copyJob }, copy.job.metadata!.resourceVersion);
       report(
         `gc: hold on ${kind}/${name} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
       );

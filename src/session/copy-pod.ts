@@ -28,7 +28,7 @@ export async function createAndWait(
     await untilInterrupted(() => creating, 'creating the copy job');
   } catch (err) {
     // Interrupted mid-request: the server may still have created it.
-    if (await creating.then(() => true, () => false)) await cleanUp(() => cluster.deleteJob(namespace, jobName));
+    if (await creating.then(() => true, () => false)) await cleanUp(() => cluster.deleteJob({ namespace, name: jobName }));
     throw err;
   }
   onJob?.(true);
@@ -40,11 +40,11 @@ export async function createAndWait(
       'waiting for the copy pod',
     );
     // Recorded on the Job so `status` needs a single list call to name the pod.
-    await cluster.annotateJob(namespace, jobName, { [CopyKeys.podName]: pod.metadata!.name! });
+    await cluster.annotateJob({ namespace, name: jobName }, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
     await cleanUp(async () => {
-      await cluster.deleteJob(namespace, jobName);
+      await cluster.deleteJob({ namespace, name: jobName });
       onJob?.(false);
     });
     throw err;

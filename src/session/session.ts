@@ -78,7 +78,7 @@ export class ScaleDownSession {
       );
       // Only as judged: if it changed since, its session is alive after all and ends itself on
       // its next renewal, when it finds the hold gone.
-      await this.cluster.deleteJob(this.target.namespace, tookOver.hold.copyJob, tookOver.copyJobVersion).catch((err: unknown) => {
+      await this.cluster.deleteJob({ namespace: this.target.namespace, name: tookOver.hold.copyJob }, tookOver.copyJobVersion).catch((err: unknown) => {
         warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${messageOf(err)}`);
       });
     }
@@ -102,8 +102,8 @@ export class ScaleDownSession {
     const ns = this.target.namespace;
     try {
       const [held] = await Promise.all([
-        renewHold(this.cluster, this.target.kind, ns, this.target.name, this.hold.session, leaseExpires),
-        this.jobCreated ? this.cluster.annotateJob(ns, this.hold.copyJob, { [CopyKeys.leaseExpires]: leaseExpires.toISOString() }) : undefined,
+        renewHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session, leaseExpires }),
+        this.jobCreated ? this.cluster.annotateJob({ namespace: ns, name: this.hold.copyJob }, { [CopyKeys.leaseExpires]: leaseExpires.toISOString() }) : undefined,
       ]);
       if (!held) {
         this.lost = true;
@@ -129,12 +129,12 @@ export class ScaleDownSession {
   async detach(until: Date): Promise<void> {
     await this.stopRenewing();
     const ns = this.target.namespace;
-    const held = await renewHold(this.cluster, this.target.kind, ns, this.target.name, this.hold.session, until, true);
+    const held = await renewHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session, leaseExpires: until, detached: true });
     if (!held) {
       this.lost = true;
       this.assertHeld();
     }
-    await this.cluster.annotateJob(ns, this.hold.copyJob, { [CopyKeys.leaseExpires]: until.toISOString(), [CopyKeys.detached]: 'true' });
+    await this.cluster.annotateJob({ namespace: ns, name: this.hold.copyJob }, { [CopyKeys.leaseExpires]: until.toISOString(), [CopyKeys.detached]: 'true' });
     this.held = false; // from now on the copy owns the hold: delete or gc restores it
   }
 
@@ -178,7 +178,7 @@ export class ScaleDownSession {
           { fieldSelector: `metadata.name=${podName}` },
           onPod,
           async () => {
-            const pod = await this.cluster.find('pod', podName, ns);
+            const pod = await this.cluster.find({ kind: 'pod', namespace: ns, name: podName });
             if (!pod) onPod('DELETED', undefined);
             else onPod('MODIFIED', pod);
             return pod?.metadata?.resourceVersion;
@@ -213,7 +213,7 @@ export class ScaleDownSession {
     const deadline = Date.now() + RESTORE_RETRY_MS;
     const retrying = <T>(work: () => Promise<T>) => retryWhileUnreachable(work, deadline, this.progress);
     if (!this.held) {
-      if (this.jobCreated) await retrying(() => this.cluster.deleteJob(ns, this.hold.copyJob));
+      if (this.jobCreated) await retrying(() => this.cluster.deleteJob({ namespace: ns, name: this.hold.copyJob }));
       return;
     }
     // The restore must happen even if deleting the copy fails (e.g. forbidden); that error is
@@ -221,12 +221,12 @@ export class ScaleDownSession {
     this.progress.step(this.jobCreated ? `deleting copy job ${this.hold.copyJob} and restoring ${this.kindName}` : `restoring ${this.kindName}`);
     let deleteFailure: unknown;
     if (this.jobCreated) {
-      await retrying(() => this.cluster.deleteJob(ns, this.hold.copyJob)).catch((err: unknown) => (deleteFailure = err));
+      await retrying(() => this.cluster.deleteJob({ namespace: ns, name: this.hold.copyJob })).catch((err: unknown) => (deleteFailure = err));
     }
     await faultPoint('during-restore');
     let released;
     try {
-      released = await retrying(() => releaseHold(this.cluster, this.target.kind, ns, this.target.name, this.hold.session));
+      released = await retrying(() => releaseHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session }));
     } catch (err) {
       throw new CliError(
         `could not restore ${this.kindName} (${messageOf(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,

@@ -84,7 +84,7 @@ describe('renewHold: only a changed session means the hold was lost', () => {
   it('a 422 from validation or a policy while the hold is still ours is an error, not a lost hold', async () => {
     const { api, cluster } = setUp(0, hold());
     api.refuse('PATCH', /deployments\/web$/, 422, 1, 'admission webhook "policy.example" denied the request');
-    await expect(renewHold(cluster, 'deployment', 'shop', 'web', 'sess-mine', new Date())).rejects.toThrow(
+    await expect(renewHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine', leaseExpires: new Date() })).rejects.toThrow(
       'renew the scale-down lease on deployment/web: admission webhook "policy.example" denied the request',
     );
   });
@@ -92,13 +92,13 @@ describe('renewHold: only a changed session means the hold was lost', () => {
   it('a failed test because another session holds it now: lost (false), nothing written', async () => {
     const { api, cluster } = setUp(0, hold('sess-other'));
     const before = api.get(PATH);
-    expect(await renewHold(cluster, 'deployment', 'shop', 'web', 'sess-mine', new Date())).toBe(false);
+    expect(await renewHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine', leaseExpires: new Date() })).toBe(false);
     expect(api.get(PATH)).toEqual(before);
   });
 
   it('the workload deleted: lost (false)', async () => {
     const { cluster } = setUp(0);
-    expect(await renewHold(cluster, 'deployment', 'nowhere', 'web', 'sess-mine', new Date())).toBe(false);
+    expect(await renewHold(cluster, { kind: 'deployment', namespace: 'nowhere', name: 'web' }, { session: 'sess-mine', leaseExpires: new Date() })).toBe(false);
   });
 });
 
@@ -112,7 +112,7 @@ describe('releaseHold: restores only what this session holds, as it finds it', (
         api.edit(PATH, (o) => (o.spec.replicas = 2)); // someone scaled it while we held it
       }
     };
-    const released = await releaseHold(cluster, 'deployment', 'shop', 'web', 'sess-mine');
+    const released = await releaseHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine' });
     expect(released.restored).toBe(true);
     expect(released.warning).toBe('deployment/web was scaled to 2 by someone else while held; leaving it at 2 instead of restoring 3');
     const after = api.get(PATH);
@@ -124,7 +124,7 @@ describe('releaseHold: restores only what this session holds, as it finds it', (
   it('gives up after ten conflicts in a row, telling to run gc', async () => {
     const { api, cluster } = setUp(0, hold('sess-mine', { original: 3 }));
     api.refuse('PATCH', /deployments\/web$/, 409, 10);
-    await expect(releaseHold(cluster, 'deployment', 'shop', 'web', 'sess-mine')).rejects.toThrow(
+    await expect(releaseHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine' })).rejects.toThrow(
       'deployment/web kept changing while restoring it (10 conflicts); run "kubectl copy-target gc -n shop"',
     );
     expect(api.get(PATH).spec.replicas).toBe(0);
@@ -133,14 +133,14 @@ describe('releaseHold: restores only what this session holds, as it finds it', (
   it('a 422 on an unchanged object (validation) is final, not retried', async () => {
     const { api, cluster } = setUp(0, hold('sess-mine', { original: 3 }));
     api.refuse('PATCH', /deployments\/web$/, 422, 1, 'spec.replicas: Invalid value');
-    await expect(releaseHold(cluster, 'deployment', 'shop', 'web', 'sess-mine')).rejects.toThrow('restore deployment/web in namespace shop: spec.replicas: Invalid value');
+    await expect(releaseHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine' })).rejects.toThrow('restore deployment/web in namespace shop: spec.replicas: Invalid value');
     expect(patches(api)).toBe(1);
   });
 
   it('judged stale on a lease that has since been renewed: left alone, and says so', async () => {
     const mine = hold('sess-mine', { original: 3 });
     const { api, cluster } = setUp(0, mine);
-    const released = await releaseHold(cluster, 'deployment', 'shop', 'web', 'sess-mine', '2025-03-01T10:00:30.000Z');
+    const released = await releaseHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine', ifLeaseExpires: '2025-03-01T10:00:30.000Z' });
     expect(released).toEqual({ restored: false, renewed: true });
     expect(patches(api)).toBe(0);
     expect(api.get(PATH).spec.replicas).toBe(0);
@@ -156,7 +156,7 @@ describe('releaseHold: restores only what this session holds, as it finds it', (
         api.edit(PATH, (o) => (o.metadata.annotations[HoldKeys.leaseExpires] = new Date(Date.now() + 30_000).toISOString()));
       }
     };
-    const released = await releaseHold(cluster, 'deployment', 'shop', 'web', 'sess-mine', judged.toISOString());
+    const released = await releaseHold(cluster, { kind: 'deployment', namespace: 'shop', name: 'web' }, { session: 'sess-mine', ifLeaseExpires: judged.toISOString() });
     expect(released).toEqual({ restored: false, renewed: true });
     expect(api.get(PATH).spec.replicas).toBe(0);
     expect(api.get(PATH).metadata.annotations[HoldKeys.session]).toBe('sess-mine');

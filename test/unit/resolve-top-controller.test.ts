@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, ResourceKind } from '../../src/kube/cluster.js';
+import type { Cluster, ObjectRef, ResourceKind } from '../../src/kube/cluster.js';
 import type { V1Pod, V1ReplicaSet } from '../../src/kube/types.js';
 import { topController } from '../../src/resolve/resolve.js';
 
@@ -22,7 +22,7 @@ function objectsOf(list: Owned[]) {
   );
   const reads: string[] = [];
   // Objects with only the metadata the walk reads, whatever their kind.
-  const find = async (kind: ResourceKind, name: string, namespace: string) => {
+  const find = async ({ kind, namespace, name }: ObjectRef) => {
     reads.push(`${kind}/${name} in ${namespace}`);
     return byKey.get(`${kind}/${name}`);
   };
