@@ -70,6 +70,8 @@ export async function getJson<T = any>(args: string[]): Promise<T> {
 export async function freshNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await mustKubectl(['create', 'namespace', name]);
-  await mustKubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+  // The service account controller makes it; on a loaded 2-core machine (the version matrix beside
+  // other runs) that once took over 60s.
+  await mustKubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=180s']);
   return { name, remove: async () => void (await kubectl(['delete', 'namespace', name, '--wait=false'])) };
 }
