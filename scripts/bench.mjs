@@ -166,6 +166,7 @@ const statusCount = () => JSON.parse(run(exe, ['status', '-A', '-o', 'json']).st
 /** What each request is for, and why it cannot be cut without changing behaviour. */
 const PURPOSES = [
   [/^GET \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\/[^/?]+$/, 'read the target Deployment', 'the pod template to copy; to restore: the hold and the scale as they are now'],
+  [/selfsubjectaccessreviews/, 'may I patch the workload (--scale-down)', 'a user without the scale-down role is refused in one line naming it (docs/rbac.yaml) before anything is written, instead of meeting a 403 after the checks; sent alongside the namespace read, so it adds no wait'],
   [/selfsubjectreviews/, 'who am I', 'the copy records its owner as the server names the user (a token or certificate user has no name in the kubeconfig); reuse and the signature depend on it'],
   [/^GET \/api\/v1\/namespaces\/[^/?]+$/, 'read the namespace', 'a scale-down policy set on the namespace may refuse --scale-down before anything is written'],
   [/^GET \/apis\/batch\/v1\/(namespaces\/[^/]+\/)?jobs\?labelSelector/, 'list the copies (label-selected, server-side)', 'copy: collects stale copies and finds a live one to reuse; status: the one call; delete: finds the copy and its hold'],
