@@ -235,7 +235,12 @@ describe('a pod of a StatefulSet', () => {
         volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } }],
       },
     });
-    await mustKubectl(['wait', '--for=jsonpath={.status.readyReplicas}=2', 'statefulset/db', '-n', n, '--timeout=90s']);
+    // Read, not 'kubectl wait': on the loaded v1.34 matrix run that wait once exited 1 with no message.
+    // A StatefulSet starts its pods one after the other, each once the one before is Ready.
+    for (const deadline = Date.now() + 180_000; (await kubectl(['get', 'statefulset/db', '-n', n, '-o', 'jsonpath={.status.readyReplicas}'])).stdout !== '2'; ) {
+      if (Date.now() > deadline) throw new Error(`statefulset/db in namespace ${n} did not have 2 ready replicas within 180s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   });
   afterAll(async () => ns?.remove());
 
