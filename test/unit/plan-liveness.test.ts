@@ -12,18 +12,20 @@ function hold(overrides: Partial<Hold> = {}): Hold {
   return { session: 'sess-1', copyJob: 'copy-web-abcde', user: 'alice', host: 'laptop', since, leaseExpires: at(5 * 60_000), original: 3, detached: false, ...overrides };
 }
 
+/** A copy made at 10:00, expiring at 18:00; the tests judge it at noon. */
+const now = new Date('2025-03-01T12:00:00.000Z');
+const base: CopyRecord = {
+  targetKind: 'deployment',
+  targetName: 'web',
+  targetNamespace: 'shop',
+  user: 'alice',
+  host: 'laptop',
+  scaleDown: true,
+  createdAt: new Date('2025-03-01T10:00:00.000Z'),
+  expiresAt: new Date('2025-03-01T18:00:00.000Z'),
+};
+
 describe('copyStaleReason', () => {
-  const now = new Date('2025-03-01T12:00:00.000Z');
-  const base: CopyRecord = {
-    targetKind: 'deployment',
-    targetName: 'web',
-    targetNamespace: 'shop',
-    user: 'alice',
-    host: 'laptop',
-    scaleDown: true,
-    createdAt: new Date('2025-03-01T10:00:00.000Z'),
-    expiresAt: new Date('2025-03-01T18:00:00.000Z'),
-  };
   const session = (detached: boolean, lease: string) => ({
     id: 'sess-1',
     scaledKind: 'deployment' as const,
@@ -116,18 +118,7 @@ describe('copyStaleReason', () => {
 });
 
 describe('reusable', () => {
-  const now = new Date('2025-03-01T12:00:00.000Z');
-  const copy: CopyRecord = {
-    targetKind: 'deployment',
-    targetName: 'web',
-    targetNamespace: 'shop',
-    user: 'alice',
-    host: 'laptop',
-    scaleDown: false,
-    createdAt: new Date('2025-03-01T10:00:00.000Z'),
-    expiresAt: new Date('2025-03-01T18:00:00.000Z'),
-    podName: 'copy-web-abcde-x1y2z',
-  };
+  const copy: CopyRecord = { ...base, scaleDown: false, podName: 'copy-web-abcde-x1y2z' };
   const session = (detached: boolean) => ({ id: 'sess-1', scaledKind: 'deployment' as const, scaledName: 'web', detached, leaseExpires: new Date('2025-03-01T18:00:00.000Z') });
 
   it('hands out a live copy with its pod named, also a detached session\'s', () => {
