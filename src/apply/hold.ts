@@ -37,12 +37,12 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
   const kindName = `${target.kind}/${target.name}`;
   let object = target.object;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) object = await cluster.read({ kind: target.kind, namespace: target.namespace, name: target.name });
+    if (attempt > 0) object = await cluster.read(target);
     const judged = await judgeHold(cluster, target, object, hold.session);
     hold.original = judged.original;
     try {
       const patch = holdTakingPatch(target.kind, object.metadata!.resourceVersion!, hold);
-      target.object = await cluster.patch({ kind: target.kind, namespace: target.namespace, name: target.name }, patch, 'application/merge-patch+json');
+      target.object = await cluster.patch(target, patch, 'application/merge-patch+json');
     } catch (err) {
       if (isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
@@ -126,7 +126,7 @@ export async function releaseHold(
   const { kind, namespace, name } = ref;
   const kindName = `${kind}/${name}`;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const object = await cluster.find({ kind, namespace, name });
+    const object = await cluster.find(ref);
     const annotations = object?.metadata?.annotations ?? {};
     if (annotations[HoldKeys.session] !== session) return { restored: false };
     if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
@@ -136,11 +136,11 @@ export async function releaseHold(
     if (!hold) return { restored: false };
     const { patch, warning } = releasePatch(kind, object!, hold, kindName, ifLeaseExpires);
     try {
-      const restored = await cluster.patch({ kind, namespace, name }, patch, 'application/json-patch+json');
+      const restored = await cluster.patch(ref, patch, 'application/json-patch+json');
       return { restored: true, warning, object: restored };
     } catch (err) {
       // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
-      const changed = isFailedPatchTest(err) && (await cluster.find({ kind, namespace, name }))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
+      const changed = isFailedPatchTest(err) && (await cluster.find(ref))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
       if (changed || isConflict(err)) continue;
       throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
     }
@@ -171,7 +171,7 @@ const SCALE_DOWN_ROLE = 'copy-target-scale-down role (docs/rbac.yaml)';
  */
 export async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): Promise<CliError | undefined> {
   try {
-    const { allowed, resource } = await cluster.mayI('patch', { kind: target.kind, namespace: target.namespace, name: target.name });
+    const { allowed, resource } = await cluster.mayI('patch', target);
     if (allowed !== false) return undefined;
     return new CliError(`you cannot patch ${resource}/${target.name} in namespace ${target.namespace}: --scale-down needs the ${SCALE_DOWN_ROLE}`);
   } catch (err) {

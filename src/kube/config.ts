@@ -16,8 +16,8 @@ export interface ConnectionFlags {
   server?: string;
   token?: string;
   as?: string;
-  /** Repeatable: one string, or several. */
-  asGroup?: string | string[];
+  /** Repeatable (the flag declaration gives an array). */
+  asGroup?: string[];
   asUid?: string;
   certificateAuthority?: string;
   clientCertificate?: string;
@@ -86,7 +86,7 @@ export function loadConnection(flags: ConnectionFlags): Connection {
     contexts: [{ name: contextName, cluster: cluster.name, user: user.name, namespace }],
     currentContext: contextName,
   });
-  const groups = flags.asGroup === undefined ? [] : [flags.asGroup].flat();
+  const groups = flags.asGroup ?? [];
   const impersonate = flags.as !== undefined || groups.length > 0 || flags.asUid !== undefined ? { user: flags.as, groups, uid: flags.asUid } : undefined;
   if (impersonate && !impersonate.user && (impersonate.groups.length > 0 || impersonate.uid)) {
     throw new CliError('--as-group and --as-uid need --as (the user to impersonate), as in kubectl');

@@ -27,7 +27,7 @@ const CREDENTIAL_FIELDS = new Set(
     'clientkey',
     'client-secret',
     'clientsecret',
-  ].map((name) => name.toLowerCase()),
+  ],
 );
 
 /** A Secret's values: its data, its stringData, and kubectl apply's copy of both in an annotation. */

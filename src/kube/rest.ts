@@ -89,7 +89,7 @@ export class RestClient implements Transport {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const logged = startRequestLog(method, url);
-    logRequestBody(payload);
+    logRequestBody(body);
     return new Promise<T>((resolve, reject) => {
       const req = (secure ? https : http).request(url, options, (res) => {
         this.observeServerDate(res);

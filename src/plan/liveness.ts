@@ -37,9 +37,12 @@ export function copyStaleReason(record: CopyRecord, job: CopyJobState, now: Date
  * on the workload decides, and is worth reading.
  */
 export function decidedByHold(record: CopyRecord, job: CopyJobState, now: Date): boolean {
-  const session = record.session;
-  return session !== undefined && !session.detached && session.leaseExpires <= now && !job.finished && !job.terminating && record.expiresAt > now;
+  return mirrorLapsed(record, now) && !job.finished && !job.terminating && record.expiresAt > now;
 }
+
+/** A foreground session's lease, as mirrored on the copy Job, has run out. */
+const mirrorLapsed = (record: CopyRecord, now: Date): boolean =>
+  record.session !== undefined && !record.session.detached && record.session.leaseExpires <= now;
 
 function ownStaleReason(record: CopyRecord, job: CopyJobState, now: Date): string | undefined {
   if (record.expiresAt <= now) return `it expired at ${record.expiresAt.toISOString()}`;
@@ -48,9 +51,7 @@ function ownStaleReason(record: CopyRecord, job: CopyJobState, now: Date): strin
   if (!record.podName && record.readyBy && record.readyBy <= now) {
     return `its CLI stopped before handing out its pod (the pod was due Running by ${record.readyBy.toISOString()})`;
   }
-  if (record.session && !record.session.detached && record.session.leaseExpires <= now) {
-    return `its session stopped renewing the lease at ${record.session.leaseExpires.toISOString()}`;
-  }
+  if (mirrorLapsed(record, now)) return `its session stopped renewing the lease at ${record.session!.leaseExpires.toISOString()}`;
   return undefined;
 }
 

@@ -102,7 +102,7 @@ export class ScaleDownSession {
     const ns = this.target.namespace;
     try {
       const [held] = await Promise.all([
-        renewHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session, leaseExpires }),
+        renewHold(this.cluster, this.target, { session: this.hold.session, leaseExpires }),
         this.jobCreated ? this.cluster.annotateJob({ namespace: ns, name: this.hold.copyJob }, { [CopyKeys.leaseExpires]: leaseExpires.toISOString() }) : undefined,
       ]);
       if (!held) {
@@ -129,7 +129,7 @@ export class ScaleDownSession {
   async detach(until: Date): Promise<void> {
     await this.stopRenewing();
     const ns = this.target.namespace;
-    const held = await renewHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session, leaseExpires: until, detached: true });
+    const held = await renewHold(this.cluster, this.target, { session: this.hold.session, leaseExpires: until, detached: true });
     if (!held) {
       this.lost = true;
       this.assertHeld();
@@ -226,7 +226,7 @@ export class ScaleDownSession {
     await faultPoint('during-restore');
     let released;
     try {
-      released = await retrying(() => releaseHold(this.cluster, { kind: this.target.kind, namespace: ns, name: this.target.name }, { session: this.hold.session }));
+      released = await retrying(() => releaseHold(this.cluster, this.target, { session: this.hold.session }));
     } catch (err) {
       throw new CliError(
         `could not restore ${this.kindName} (${messageOf(err)}); it stays scaled down until "kubectl copy-target gc -n ${this.target.namespace}" succeeds`,
