@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshNamespace, getJson, kubeconfig, mustKubectl, plugin, type Result } from './harness.js';
+import { clientCertificate, clusterAccess } from './users.js';
 
 // kubectl's connection flags, with kubectl's meaning and precedence over the kubeconfig.
 
@@ -16,11 +14,8 @@ let devToken: string;
 
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('conn'));
-  const config = readFileSync(kubeconfig(), 'utf8');
-  server = /server: (\S+)/.exec(config)![1]!;
-  ca = /certificate-authority: (\S+)/.exec(config)![1]!;
-  adminToken = /- name: admin\n {2}user:\n {4}token: (\S+)/.exec(config)![1]!;
-  devToken = /- name: dev\n {2}user:\n {4}token: (\S+)/.exec(config)![1]!;
+  ({ server, ca, adminToken } = clusterAccess());
+  devToken = /- name: dev\n {2}user:\n {4}token: (\S+)/.exec(readFileSync(kubeconfig(), 'utf8'))![1]!;
   await mustKubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -84,12 +79,8 @@ describe('connection flags', () => {
   });
 
   it('--client-certificate and --client-key: the certificate\'s subject is the user', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'conn-cert-'));
-    const pki = join(dirname(kubeconfig()), 'pki');
-    const [key, csr, crt] = ['client.key', 'client.csr', 'client.crt'].map((f) => join(dir, f));
-    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/O=system:masters/CN=cert-user', '-keyout', key!, '-out', csr!], { stdio: 'ignore' });
-    execFileSync('openssl', ['x509', '-req', '-in', csr!, '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-CAcreateserial', '-days', '1', '-out', crt!], { stdio: 'ignore' });
-    const r = await plugin(['deploy/web', '-n', ns, '--new', ...flagsOnly('--certificate-authority', ca, '--client-certificate', crt!, '--client-key', key!)]);
+    const { cert, key } = clientCertificate('cert-user', ['system:masters']);
+    const r = await plugin(['deploy/web', '-n', ns, '--new', ...flagsOnly('--certificate-authority', ca, '--client-certificate', cert, '--client-key', key)]);
     expect(await recordedUser(r)).toBe('cert-user');
   });
 
