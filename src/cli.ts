@@ -5,7 +5,7 @@ import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { installSignalHandlers } from './session/interrupt.js';
 import { bodyLimitFor, setRequestLogger } from './kube/request-log.js';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
-import { escapeTerminal, writeData, writeLine, writeLines } from './render/terminal.js';
+import { escapeTerminal, writeData, writeLine, writeLines, type IOStreams } from './render/terminal.js';
 import { declareGlobalFlags } from './commands/global-flags.js';
 import { copyFlagsFrom, declareCopyFlags } from './commands/copy-flags.js';
 import { declareDeleteFlags } from './commands/delete-flags.js';
@@ -22,16 +22,16 @@ const commandModules = {
   complete: () => import('./commands/complete.js'),
 };
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], streams: IOStreams): Promise<number> {
   // Shell completion passes the words typed so far, flags included: they are data, not our flags.
   if (argv[0] === '__complete') {
-    await (await commandModules.complete()).run(argv.slice(1));
+    await (await commandModules.complete()).run(argv.slice(1), streams);
     return ExitCode.ok;
   }
-  installSignalHandlers();
+  installSignalHandlers(streams);
   const { level, argv: rest } = takeVerbosity(argv);
   const verbose = level > 0;
-  if (level >= 6) setRequestLogger((line) => writeLine(process.stderr, escapeTerminal(line)), bodyLimitFor(level));
+  if (level >= 6) setRequestLogger((line) => writeLine(streams.err, escapeTerminal(line)), bodyLimitFor(level));
   try {
     await declareGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')
@@ -40,39 +40,39 @@ export async function main(argv: string[]): Promise<number> {
         'version',
         'Print the plugin version and the server version of the current context',
         (y) => y,
-        async (args) => (await commandModules.version()).run(args),
+        async (args) => (await commandModules.version()).run(args, streams),
       )
       .command(
         'status',
         'List active copies in the namespace (-A: all namespaces)',
         declareStatusFlags,
-        async (args) => (await commandModules.status()).run(args),
+        async (args) => (await commandModules.status()).run(args, streams),
       )
       .command(
         'delete [names..]',
         'Delete copies: by copy pod, copy job or KIND/NAME of the original; --all for every copy in the namespace',
         declareDeleteFlags,
-        async (args) => (await commandModules.delete()).run(args),
+        async (args) => (await commandModules.delete()).run(args, streams),
       )
       .command(
         'completion',
         'Print the kubectl_complete-copy_target helper that gives kubectl (>= 1.26) shell completion for this plugin',
         (y) => y,
         async () => {
-          writeData(process.stdout, (await import('./complete/plan.js')).COMPLETION_SCRIPT);
+          writeData(streams.out, (await import('./complete/plan.js')).COMPLETION_SCRIPT);
         },
       )
       .command(
         'gc',
         'Restore workloads held by crashed sessions and delete expired copies',
         declareGcFlags,
-        async (args) => (await commandModules.gc()).run(args),
+        async (args) => (await commandModules.gc()).run(args, streams),
       )
       .command(
         '$0 <target> [command..]',
         'Copy TARGET (KIND/NAME[/container/CONTAINER]) into a probe-free pod owned by a Job',
         declareCopyFlags,
-        async (args) => (await commandModules.copy()).run(copyFlagsFrom(args)),
+        async (args) => (await commandModules.copy()).run(copyFlagsFrom(args), streams),
       )
       .demandCommand(1, 'name a target (KIND/NAME) or a command; see --help')
       .parserConfiguration({ 'populate--': true })
@@ -80,30 +80,30 @@ export async function main(argv: string[]): Promise<number> {
       .help()
       .alias('h', 'help')
       .version(false)
-      .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 80) : null)
+      .wrap(streams.out.isTTY ? Math.min(120, streams.out.columns ?? 80) : null)
       .fail((msg, err) => {
         throw err ?? new UsageError(explainUnknownArguments(msg, argv));
       })
       .parseAsync();
     return ExitCode.ok;
   } catch (err) {
-    return report(err, verbose);
+    return report(streams.err, err, verbose);
   }
 }
 
-function report(err: unknown, verbose: boolean): number {
+function report(stderr: NodeJS.WriteStream, err: unknown, verbose: boolean): number {
   if (err instanceof CliError) {
-    writeLine(process.stderr, `error: ${err.message}`);
-    if (verbose && err.stack) writeLines(process.stderr, `${err.stack}\n`);
+    writeLine(stderr, `error: ${err.message}`);
+    if (verbose && err.stack) writeLines(stderr, `${err.stack}\n`);
     return err.exitCode;
   }
   const message = messageOf(err);
-  writeLine(process.stderr, `error: ${message.split('\n')[0]}`);
-  if (verbose && err instanceof Error && err.stack) writeLines(process.stderr, `${err.stack}\n`);
+  writeLine(stderr, `error: ${message.split('\n')[0]}`);
+  if (verbose && err instanceof Error && err.stack) writeLines(stderr, `${err.stack}\n`);
   return ExitCode.failure;
 }
 
-main(hideBin(process.argv)).then((code) => {
+main(hideBin(process.argv), { out: process.stdout, err: process.stderr }).then((code) => {
   process.exitCode = code;
   // Safety net: the command is done; a connection left open by mistake must not keep a kubectl
   // plugin hanging. Unref'd, so it never delays a clean exit.

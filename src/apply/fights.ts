@@ -1,6 +1,7 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { fightWarnings } from '../plan/fight-warnings.js';
+import { kindName } from '../kube/types.js';
 
 /** Lists what may scale the workload back up (HPAs, KEDA ScaledObjects) and says so. */
 export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget): Promise<string[]> {
@@ -9,5 +10,5 @@ export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget
     cluster.list('horizontalpodautoscaler', target.namespace).catch(() => []),
     cluster.list('scaledobject', target.namespace).catch(() => []),
   ]);
-  return fightWarnings(`${target.kind}/${target.name}`, target.object, hpas, scaledObjects);
+  return fightWarnings(kindName(target), target.object, hpas, scaledObjects);
 }

@@ -1,6 +1,7 @@
 import { CliError, ExitCode, messageOf } from '../errors.js';
 import { holdStaleReason } from '../plan/liveness.js';
 import type { Cluster, KindObjects, ObjectRef } from '../kube/cluster.js';
+import { kindName } from '../kube/types.js';
 import { isConflict, isFailedPatchTest, isNotFound, toCliError } from '../kube/api-errors.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import {
@@ -34,7 +35,7 @@ export interface Acquired {
  * as the write succeeded, so the caller knows it must restore whatever happens next.
  */
 export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: Hold, onTaken: () => void): Promise<Acquired> {
-  const kindName = `${target.kind}/${target.name}`;
+  const named = kindName(target);
   let object = target.object;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) object = await cluster.read(target);
@@ -45,12 +46,12 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
       target.object = await cluster.patch(target, patch, 'application/merge-patch+json');
     } catch (err) {
       if (isConflict(err)) continue;
-      throw toCliError(err, cluster.connection.server, `scale down ${kindName} in namespace ${target.namespace}`);
+      throw toCliError(err, cluster.connection.server, `scale down ${named} in namespace ${target.namespace}`);
     }
     onTaken();
     return { tookOver: judged.tookOver };
   }
-  throw new CliError(`${kindName} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
+  throw new CliError(`${named} kept changing while taking the scale-down hold (${MAX_ATTEMPTS} conflicts); try again`);
 }
 
 /**
@@ -59,15 +60,15 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
  * Throws as the real run does when someone else holds it (exit 3) or the hold is damaged.
  */
 export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: KindObjects[ScalableKind], ownSession?: string): Promise<{ original: number | boolean; tookOver?: Acquired['tookOver'] }> {
-  const kindName = `${target.kind}/${target.name}`;
+  const named = kindName(target);
   const existing = readHold(object.metadata, target.kind);
-  if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(kindName, target.namespace, existing));
+  if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(named, target.namespace, existing));
   if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
   const job = await cluster.find({ kind: 'job', namespace: target.namespace, name: existing.copyJob });
   const reason = holdStaleReason(existing, cluster.now(), job !== undefined);
   if (!reason) {
     throw new CliError(
-      `${describeHolder(existing, kindName)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
+      `${describeHolder(existing, named)}; wait until that session ends or ask its owner to run "kubectl copy-target delete ${existing.copyJob} -n ${target.namespace}"`,
       ExitCode.held,
     );
   }
@@ -90,7 +91,6 @@ export async function renewHold(
   ref: ObjectRef<ScalableKind>,
   { session, leaseExpires, detached }: { session: string; leaseExpires: Date; detached?: boolean },
 ): Promise<boolean> {
-  const { kind, name } = ref;
   try {
     await cluster.patch(ref, renewPatch(session, leaseExpires, detached), 'application/json-patch+json');
     return true;
@@ -98,7 +98,7 @@ export async function renewHold(
     if (isNotFound(err)) return false;
     // 422 is also what validation or an admission policy answers: only a changed session means "lost".
     if (isFailedPatchTest(err) && !(await stillHeldBy(cluster, ref, session))) return false;
-    throw toCliError(err, cluster.connection.server, `renew the scale-down lease on ${kind}/${name}`);
+    throw toCliError(err, cluster.connection.server, `renew the scale-down lease on ${kindName(ref)}`);
   }
 }
 
@@ -123,8 +123,8 @@ export async function releaseHold(
   ref: ObjectRef<ScalableKind>,
   { session, ifLeaseExpires }: { session: string; ifLeaseExpires?: string },
 ): Promise<Released> {
-  const { kind, namespace, name } = ref;
-  const kindName = `${kind}/${name}`;
+  const { kind, namespace } = ref;
+  const named = kindName(ref);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const object = await cluster.find(ref);
     const annotations = object?.metadata?.annotations ?? {};
@@ -132,9 +132,9 @@ export async function releaseHold(
     if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
     const hold = readHold(object!.metadata, kind);
     // Restoring needs the recorded original: a damaged one is for a person to set right.
-    if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(kindName, namespace, hold));
+    if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(named, namespace, hold));
     if (!hold) return { restored: false };
-    const { patch, warning } = releasePatch(kind, object!, hold, kindName, ifLeaseExpires);
+    const { patch, warning } = releasePatch(kind, object!, hold, named, ifLeaseExpires);
     try {
       const restored = await cluster.patch(ref, patch, 'application/json-patch+json');
       return { restored: true, warning, object: restored };
@@ -142,21 +142,21 @@ export async function releaseHold(
       // A failed `test` (the object changed since we read it) is retried; any other refusal is final.
       const changed = isFailedPatchTest(err) && (await cluster.find(ref))?.metadata?.resourceVersion !== object!.metadata!.resourceVersion;
       if (changed || isConflict(err)) continue;
-      throw toCliError(err, cluster.connection.server, `restore ${kindName} in namespace ${namespace}`);
+      throw toCliError(err, cluster.connection.server, `restore ${named} in namespace ${namespace}`);
     }
   }
-  throw new CliError(`${kindName} kept changing while restoring it (${MAX_ATTEMPTS} conflicts); run "kubectl copy-target gc -n ${namespace}"`);
+  throw new CliError(`${named} kept changing while restoring it (${MAX_ATTEMPTS} conflicts); run "kubectl copy-target gc -n ${namespace}"`);
 }
 
 /** Refuses --scale-down where the team said so, on the workload or its namespace. */
 export async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget): Promise<void> {
-  const kindName = `${target.kind}/${target.name}`;
+  const named = kindName(target);
   if (target.object.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
-    throw new CliError(`${kindName} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy it without --scale-down`);
+    throw new CliError(`${named} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy it without --scale-down`);
   }
   const namespace = await cluster.find({ kind: 'namespace', namespace: target.namespace, name: target.namespace }).catch(() => undefined);
   if (namespace?.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
-    throw new CliError(`namespace ${target.namespace} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy ${kindName} without --scale-down`);
+    throw new CliError(`namespace ${target.namespace} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy ${named} without --scale-down`);
   }
 }
 

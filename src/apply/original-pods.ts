@@ -1,5 +1,5 @@
 import type { Cluster, KindObject } from '../kube/cluster.js';
-import type { V1Pod } from '../kube/types.js';
+import { kindName, type V1Pod } from '../kube/types.js';
 import { selectorQuery } from '../plan/selector.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { waitForNoPods } from './wait-for-no-pods.js';
@@ -39,6 +39,6 @@ export async function waitForOriginalPodsGone(
     const kind = target.kind === 'statefulset' ? 'StatefulSet' : 'ReplicaSet';
     belongs = (pod) => ownedBy(pod, kind, new Set([target.name]));
   }
-  const owner = `${target.kind}/${target.name}`;
+  const owner = kindName(target);
   await waitForNoPods(cluster, { namespace: target.namespace, labelSelector, belongs, owner }, timeoutMs, abort, onRemaining);
 }

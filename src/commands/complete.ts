@@ -2,17 +2,19 @@ import { listCopies } from '../apply/copies.js';
 import { Directive, formatCompletion, planCompletion, type Candidate, type CompletionNeed } from '../complete/plan.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
-import { writeData } from '../render/terminal.js';
+import { kindName } from '../kube/types.js';
+import { originalOf } from '../plan/copy-record.js';
+import { writeData, type IOStreams } from '../render/terminal.js';
 import { resolveTarget } from '../resolve/resolve.js';
 
 /** A shell must never hang on <TAB>: a slow or unreachable cluster gives no candidates. */
 const DEADLINE_MS = 900;
 
 /** The hidden `__complete WORDS...` command behind kubectl_complete-copy_target. */
-export async function run(words: string[]): Promise<void> {
+export async function run(words: string[], streams: IOStreams): Promise<void> {
   const { flags, need } = planCompletion(words.length ? words : ['']);
   if (need.type === 'static') {
-    writeData(process.stdout, formatCompletion(need.candidates, need.directive));
+    writeData(streams.out, formatCompletion(need.candidates, need.directive));
     return;
   }
   let candidates: Candidate[] = [];
@@ -21,7 +23,7 @@ export async function run(words: string[]): Promise<void> {
   } catch {
     // No kubeconfig, forbidden, timed out: offer nothing rather than print an error into a prompt.
   }
-  writeData(process.stdout, formatCompletion(candidates, Directive.noFileComp));
+  writeData(streams.out, formatCompletion(candidates, Directive.noFileComp));
 }
 
 async function lookUp(need: Exclude<CompletionNeed, { type: 'static' }>, flags: Parameters<typeof loadConnection>[0]): Promise<Candidate[]> {
@@ -61,7 +63,7 @@ async function fromCluster(cluster: Cluster, need: Exclude<CompletionNeed, { typ
     case 'copies': {
       const { copies } = await listCopies(cluster, namespace);
       return copies
-        .map((c) => ({ value: c.record.podName ?? c.job.metadata!.name!, description: `copy of ${c.record.targetKind}/${c.record.targetName}` }))
+        .map((c) => ({ value: c.record.podName ?? c.job.metadata!.name!, description: `copy of ${kindName(originalOf(c.record))}` }))
         .filter(startsWith(need.partial));
     }
   }

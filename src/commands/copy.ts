@@ -12,13 +12,14 @@ import { copySignature } from '../plan/signature.js';
 import { printJob, printPod } from '../render/copy-output.js';
 import { parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { createProgress, type Progress } from '../render/progress.js';
-import { warn } from '../render/terminal.js';
+import type { IOStreams } from '../render/terminal.js';
 import { resolveTarget } from '../resolve/resolve.js';
 import { scaleTargetFor } from '../resolve/scale-target.js';
 import { collectStaleCopies } from '../session/collect-garbage.js';
 import { createAndWait } from '../session/copy-pod.js';
 import { guarded } from '../session/interrupt.js';
-import { copyHoldingOriginal, previewScaleDown } from '../session/scale-down-copy.js';
+import { copyHoldingOriginal, previewScaleDown, type ScaleDownCopyRequest } from '../session/scale-down-copy.js';
+import { kindName } from '../kube/types.js';
 import { parseTarget, type Target } from '../target/parse.js';
 import type { CopyFlags } from './copy-flags.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
@@ -27,16 +28,12 @@ import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 const READY_BY_MARGIN_MS = 10_000;
 
 /** Everything `run` needs, derived from flags before any API call (kubectl's Options.Complete). */
-interface CopyRequest {
+interface CopyRequest extends ScaleDownCopyRequest {
   flags: CopyFlags;
   target: Target;
   options: CopyOptions;
   dryRun: 'none' | 'client' | 'server';
   output: OutputFormat;
-  podRunningTimeoutMs: number;
-  /** --duration: end a foreground --scale-down session after this long. */
-  durationMs?: number;
-  leaseSeconds: number;
 }
 
 export function complete(flags: CopyFlags): CopyRequest {
@@ -66,6 +63,8 @@ export function complete(flags: CopyFlags): CopyRequest {
     target,
     options,
     dryRun,
+    detach: flags.detach,
+    container,
     output: parseOutputFormat(flags.output, ['json', 'yaml', 'name']),
     podRunningTimeoutMs: parseDurationSeconds('pod-running-timeout', flags.podRunningTimeout) * 1000,
     durationMs: flags.duration === undefined ? undefined : parseDurationSeconds('duration', flags.duration) * 1000,
@@ -78,31 +77,31 @@ export function validate(req: CopyRequest): void {
   if (req.options.ttlSeconds <= 0) throw new UsageError('--ttl must be positive: a copy may not live forever');
   if (req.podRunningTimeoutMs <= 0) throw new UsageError('--pod-running-timeout must be positive');
   if (req.durationMs !== undefined && req.durationMs <= 0) throw new UsageError('--duration must be positive');
-  if ((req.flags.detach || req.durationMs !== undefined) && !req.options.scaleDown) {
+  if ((req.detach || req.durationMs !== undefined) && !req.options.scaleDown) {
     throw new UsageError('--detach and --duration shape a --scale-down session; without --scale-down the copy always runs detached until --ttl');
   }
-  if (req.flags.detach && req.durationMs !== undefined) throw new UsageError('--duration ends a foreground session; it cannot be combined with --detach');
+  if (req.detach && req.durationMs !== undefined) throw new UsageError('--duration ends a foreground session; it cannot be combined with --detach');
   if (req.leaseSeconds < 3) throw new UsageError('--lease-duration must be at least 3s');
   if (req.flags.container && req.flags.command.length === 0) {
     throw new UsageError(`-c ${req.flags.container} needs a command after --, e.g. -c ${req.flags.container} -- sleep infinity`);
   }
 }
 
-export async function run(flags: CopyFlags): Promise<void> {
+export async function run(flags: CopyFlags, streams: IOStreams): Promise<void> {
   const req = complete(flags);
   validate(req);
   const cluster = new Cluster(loadConnection(req.flags));
-  const progress = createProgress(process.stderr, process.env);
+  const progress = createProgress(streams.err, process.env);
   try {
     // Guarded: a signal must not kill the process between a write and its undo.
-    await guarded(() => copyWith(cluster, req, progress));
+    await guarded(() => copyWith(cluster, req, streams, progress));
   } finally {
     progress.stop();
     cluster.close();
   }
 }
 
-async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress): Promise<void> {
+async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, progress: Progress): Promise<void> {
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.done(resolved.via);
@@ -144,10 +143,10 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   for (const note of resolved.notes ?? []) progress.step(note);
 
   if (req.dryRun !== 'none') {
-    if (!scaleTarget) for (const warning of plan.warnings) warn(warning);
-    else await previewScaleDown(cluster, scaleTarget);
+    if (!scaleTarget) for (const warning of plan.warnings) progress.warn(warning);
+    else await previewScaleDown(cluster, scaleTarget, progress);
     const job = req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
-    printJob(job, req.output, req.dryRun);
+    printJob(streams.out, job, req.output, req.dryRun);
     return;
   }
 
@@ -155,28 +154,19 @@ async function copyWith(cluster: Cluster, req: CopyRequest, progress: Progress):
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, signature, user);
     if (reused) {
-      progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${resolved.kind}/${resolved.name}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
-      printPod(reused.pod, req.output, resolved.namespace, req.options.container);
+      progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
+      printPod(streams, reused.pod, req.output, resolved.namespace, req.container);
       return;
     }
   }
 
   if (!scaleTarget) {
-    for (const warning of plan.warnings) warn(warning);
+    for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress);
-    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
-    printPod(pod, req.output, resolved.namespace, req.options.container);
+    progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
+    printPod(streams, pod, req.output, resolved.namespace, req.container);
     return;
   }
-
-  const sessionRequest = {
-    leaseSeconds: req.leaseSeconds,
-    podRunningTimeoutMs: req.podRunningTimeoutMs,
-    detach: req.flags.detach,
-    durationMs: req.durationMs,
-    output: req.output,
-    container: req.options.container,
-  };
-  await copyHoldingOriginal(cluster, sessionRequest, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });
+  await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });
 }
 

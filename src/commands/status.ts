@@ -1,25 +1,30 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { CopyKeys } from '../plan/copy-record.js';
+import { CopyKeys, originalOf } from '../plan/copy-record.js';
 import { copyStaleReason } from '../plan/liveness.js';
-import { parseOutputFormat, serialize } from '../render/output.js';
+import { parseOutputFormat, serialize, type OutputFormat } from '../render/output.js';
 import { timeLeft } from '../render/duration.js';
 import { formatAge, renderStatus, type StatusRow } from '../render/status-table.js';
-import { warn, writeData, writeLines } from '../render/terminal.js';
-import { formatTarget } from '../target/parse.js';
+import { warn, writeData, writeLines, type IOStreams } from '../render/terminal.js';
 import { describeDamagedCopy, jobPhase, jobState, listCopies, type Copy, type DamagedCopy } from '../apply/copies.js';
-import type { V1Job } from '../kube/types.js';
+import { kindName, type V1Job } from '../kube/types.js';
 import type { StatusFlags } from './status-flags.js';
 
 type Entry = { copy: Copy; damaged?: undefined } | { copy?: undefined; damaged: DamagedCopy };
 
+/** What to list and how, from the flags before any API call (kubectl's Options.Complete); no flag combination is invalid. */
+export function complete(flags: StatusFlags): { flags: StatusFlags; output: OutputFormat } {
+  return { flags, output: parseOutputFormat(flags.output, ['wide', 'json', 'yaml']) };
+}
+
 /** `kubectl copy-target status`: the active copies in the namespace, or in all with -A. */
-export async function run(flags: StatusFlags): Promise<void> {
-  const output = parseOutputFormat(flags.output, ['wide', 'json', 'yaml']);
+export async function run(flags: StatusFlags, streams: IOStreams): Promise<void> {
+  const { output } = complete(flags);
   const connection = loadConnection(flags);
   const cluster = new Cluster(connection);
-  const { copies, damaged } = await listCopies(cluster, flags.allNamespaces ? undefined : connection.namespace);
+  const listed = listCopies(cluster, flags.allNamespaces ? undefined : connection.namespace);
+  const { copies, damaged } = await listed.finally(() => cluster.close());
   // Ages and time left are measured on the API server's clock (the list's Date header, see
   // Cluster.now), as expiries are judged; the local clock only if no Date header came.
   const now = cluster.now();
@@ -30,11 +35,11 @@ export async function run(flags: StatusFlags): Promise<void> {
   entries.sort((a, b) => job(a).metadata!.namespace!.localeCompare(job(b).metadata!.namespace!) || created(a) - created(b));
   if (output === 'json' || output === 'yaml') {
     const document = { activeCopyTargets: entries.map((e) => (e.copy ? statusObject(e.copy, now) : damagedObject(e.damaged))) };
-    writeData(process.stdout, serialize(document, output, toYaml));
+    writeData(streams.out, serialize(document, output, toYaml));
     return;
   }
-  writeLines(process.stdout, renderStatus(entries.map((e) => (e.copy ? statusRow(e.copy, now) : damagedRow(e.damaged, now))), { wide: output === 'wide' }));
-  for (const d of damaged) warn(describeDamagedCopy(d));
+  writeLines(streams.out, renderStatus(entries.map((e) => (e.copy ? statusRow(e.copy, now) : damagedRow(e.damaged, now))), { wide: output === 'wide' }));
+  for (const d of damaged) warn(streams.err, describeDamagedCopy(d));
 }
 
 /** A copy gc would remove (status reads no holds: a lapsed lease mirror is taken at its word). */
@@ -42,7 +47,7 @@ const isStale = (c: Copy, now: Date): boolean => copyStaleReason(c.record, jobSt
 
 function statusRow(c: Copy, now: Date): StatusRow {
   return {
-    target: formatTarget(c.record.targetKind, c.record.targetName),
+    target: kindName(originalOf(c.record)),
     namespace: c.job.metadata!.namespace!,
     copyPodName: c.record.podName ?? '<pending>',
     scaleDown: c.record.scaleDown,
@@ -63,7 +68,7 @@ function expiresOfDamaged(value: string | undefined, now: Date): string {
 
 function statusObject(c: Copy, now: Date) {
   return {
-    originalTarget: `${c.record.targetKind}/${c.record.targetName}`,
+    originalTarget: kindName(originalOf(c.record)),
     namespace: c.job.metadata!.namespace!,
     copyPodName: c.record.podName ?? null,
     copyJobName: c.job.metadata!.name!,
@@ -83,10 +88,8 @@ const raw = (d: DamagedCopy) => (key: string): string | undefined => d.job.metad
 /** A damaged copy's row: its annotations as they are (the Job's name when pod-name is missing), marked (damaged). */
 function damagedRow(d: DamagedCopy, now: Date): StatusRow {
   const a = raw(d);
-  const kind = a(CopyKeys.targetKind) ?? '?';
-  const name = a(CopyKeys.targetName) ?? '?';
   return {
-    target: `${kind}/${name}`,
+    target: kindName({ kind: a(CopyKeys.targetKind) ?? '?', name: a(CopyKeys.targetName) ?? '?' }),
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? d.job.metadata!.name!,
     scaleDown: a(CopyKeys.scaleDown) === 'true',
@@ -100,8 +103,9 @@ function damagedRow(d: DamagedCopy, now: Date): StatusRow {
 
 function damagedObject(d: DamagedCopy) {
   const a = raw(d);
+  const [kind, name] = [a(CopyKeys.targetKind), a(CopyKeys.targetName)];
   return {
-    originalTarget: a(CopyKeys.targetKind) !== undefined && a(CopyKeys.targetName) !== undefined ? `${a(CopyKeys.targetKind)}/${a(CopyKeys.targetName)}` : null,
+    originalTarget: kind !== undefined && name !== undefined ? kindName({ kind, name }) : null,
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? null,
     copyJobName: d.job.metadata!.name!,

@@ -91,10 +91,10 @@ export function planCompletion(words: string[]): CompletionPlan {
     }
   }
   const command = positionals[0] && SUBCOMMAND_NAMES.has(positionals[0]) ? positionals[0] : positionals.length ? 'copy' : undefined;
-  return { flags, need: need(afterDashDash, typed.at(-1), current, command, positionals) };
+  return { flags, need: need(afterDashDash, typed.at(-1), current, command) };
 }
 
-function need(afterDashDash: boolean, previous: string | undefined, current: string, command: string | undefined, positionals: string[]): CompletionNeed {
+function need(afterDashDash: boolean, previous: string | undefined, current: string, command: string | undefined): CompletionNeed {
   if (afterDashDash) return staticNeed([], current, Directive.default); // the user's own command
   const flagValue = valueOfFlag(previous, current);
   if (flagValue) {

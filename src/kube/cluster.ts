@@ -17,6 +17,7 @@ import type {
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
 } from './types.js';
+import { kindName } from './types.js';
 
 /** Kinds `Cluster` reads and writes by name. */
 export type ResourceKind =
@@ -201,7 +202,7 @@ export class Cluster {
    */
   async read<K extends ResourceKind>(ref: ObjectRef<K>): Promise<KindObjects[K]> {
     const object = await this.find(ref);
-    if (object === undefined) throw await this.notFound(`${ref.kind}/${ref.name}`, ref.namespace);
+    if (object === undefined) throw await this.notFound(kindName(ref), ref.namespace);
     return object;
   }
 
@@ -211,7 +212,7 @@ export class Cluster {
       return await this.rest.request('GET', resourcePath(kind, namespace, name));
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw toCliError(err, this.connection.server, `get ${kind}/${name} in namespace ${namespace}`);
+      throw toCliError(err, this.connection.server, `get ${kindName({ kind, name })} in namespace ${namespace}`);
     }
   }
 

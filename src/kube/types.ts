@@ -46,3 +46,8 @@ export interface ScaledObject {
   metadata?: V1ObjectMeta;
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
+
+/** `deployment/web`: how every message, table and document names an object (kinds in their full spelling). */
+export function kindName(ref: { kind: string; name: string }): string {
+  return `${ref.kind}/${ref.name}`;
+}

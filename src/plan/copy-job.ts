@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { V1Container, V1Job, V1PodSpec, V1PodTemplateSpec } from '../kube/types.js';
+import { kindName, type V1Container, type V1Job, type V1PodSpec, type V1PodTemplateSpec } from '../kube/types.js';
 import {
   CopyKeys,
   MANAGED_BY_LABEL,
@@ -73,7 +73,7 @@ const FINISHED_TTL_SECONDS = 60;
 /** Builds the Job that runs a probe-free copy of the target's pod (cf. kubectl debug --copy-to). */
 export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   const { target, options, owner, now } = input;
-  const targetRef = `${target.kind}/${target.name}`;
+  const targetRef = kindName(target);
   const template = structuredClone(input.template);
   const spec: V1PodSpec = template.spec ?? { containers: [] };
   const warnings: string[] = [];

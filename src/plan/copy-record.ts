@@ -85,6 +85,9 @@ export interface CopyRecord {
   session?: CopySession;
 }
 
+/** The original a copy was made from, as `kindName` takes it. */
+export const originalOf = (record: CopyRecord): { kind: TargetKind; name: string } => ({ kind: record.targetKind, name: record.targetName });
+
 /** The scale-down session a copy belongs to. */
 export interface CopySession {
   id: string;

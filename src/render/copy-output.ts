@@ -1,20 +1,20 @@
 import type { V1Job, V1Pod } from '../kube/types.js';
 import { toYaml } from '../kube/yaml.js';
 import { formatName, formatObjects, type OutputFormat } from './output.js';
-import { writeData, writeLine } from './terminal.js';
+import { writeData, writeLine, type IOStreams } from './terminal.js';
 
 // What a copy prints: the pod (or, for a dry run, the Job) on stdout, the next steps on stderr.
 
-export function printPod(pod: V1Pod, output: OutputFormat, namespace: string, container?: string): void {
+export function printPod(streams: IOStreams, pod: V1Pod, output: OutputFormat, namespace: string, container?: string): void {
   const name = pod.metadata!.name!;
   if (output === 'json' || output === 'yaml') {
-    writeData(process.stdout, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
+    writeData(streams.out, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
   } else if (output === 'name') {
-    writeLine(process.stdout, formatName('pod', name));
+    writeLine(streams.out, formatName('pod', name));
   } else {
-    writeLine(process.stdout, name);
+    writeLine(streams.out, name);
     // One suggestion a line: together they wrapped on a 140-column terminal.
-    for (const line of nextSteps(name, namespace, container)) writeLine(process.stderr, line);
+    for (const line of nextSteps(name, namespace, container)) writeLine(streams.err, line);
   }
 }
 
@@ -29,11 +29,11 @@ function nextSteps(name: string, namespace: string, container?: string): string[
   return [`Next: kubectl exec -it ${name}${into}${ns} -- sh`, `  or: mirrord exec --target ${targetPath}${ns} -- <your app>`];
 }
 
-export function printJob(job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {
+export function printJob(out: NodeJS.WriteStream, job: V1Job, output: OutputFormat, dryRun: 'client' | 'server'): void {
   const full = withoutManagedFields({ ...job, apiVersion: 'batch/v1', kind: 'Job' });
-  if (output === 'json' || output === 'yaml') writeData(process.stdout, formatObjects([full], output, toYaml));
-  else if (output === 'name') writeLine(process.stdout, formatName('job.batch', job.metadata!.name!));
-  else writeLine(process.stdout, `${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)`);
+  if (output === 'json' || output === 'yaml') writeData(out, formatObjects([full], output, toYaml));
+  else if (output === 'name') writeLine(out, formatName('job.batch', job.metadata!.name!));
+  else writeLine(out, `${formatName('job.batch', job.metadata!.name!)} created (${dryRun} dry run)`);
 }
 
 /** kubectl hides managedFields unless asked (--show-managed-fields); so do we. */

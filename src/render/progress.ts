@@ -1,4 +1,4 @@
-import { escapeTerminal, setTransientLine, writeLine } from './terminal.js';
+import { escapeTerminal, setTransientLine, warn, writeLine } from './terminal.js';
 
 /** Progress messages on stderr, so stdout stays clean for -o json/yaml/name. */
 export interface Progress {
@@ -13,6 +13,10 @@ export interface Progress {
    * spinner. On a terminal only: elsewhere nothing is written, logs get the done lines.
    */
   live(message: string): void;
+  /** A `Warning: ...` line; a spinning step goes on spinning under it. */
+  warn(message: string): void;
+  /** A plain line (a hint, a dry run's "would ..."), kept on screen like a warning. */
+  say(message: string): void;
   /** Stops the spinner or live line and clears its line; safe to call more than once. */
   stop(): void;
 }
@@ -41,7 +45,7 @@ export function createProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEn
 /** Logs and pipes get each message once, as a plain line: no escape codes, no timers, no live line. */
 function plainProgress(stream: NodeJS.WriteStream): Progress {
   const line = (message: string): void => writeLine(stream, message);
-  return { interactive: false, step: line, done: line, live: () => {}, stop: () => {} };
+  return { interactive: false, step: line, done: line, live: () => {}, warn: (message) => warn(stream, message), say: line, stop: () => {} };
 }
 
 /**
@@ -126,6 +130,8 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
       setTransientLine(transient);
       render();
     },
+    warn: (text) => warn(stream, text),
+    say: (text) => writeLine(stream, text),
     stop: stopLine,
   };
 }

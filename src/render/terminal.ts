@@ -8,6 +8,15 @@
 
 type Stream = Pick<NodeJS.WriteStream, 'write'>;
 
+/**
+ * Where a command writes (kubectl's IOStreams): results on `out`, so `-o json|yaml|name` can be
+ * piped; progress, warnings and errors on `err`. cli.ts passes the process's own; tests, others.
+ */
+export interface IOStreams {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+}
+
 // C0 controls (ESC, BEL, BS, CR, LF...), DEL, C1 controls (U+009B is a one-character CSI on some
 // terminals), and the invisible characters that reorder or break what is shown: bidi marks,
 // embeddings, overrides and isolates, and the Unicode line and paragraph separators.
@@ -66,6 +75,7 @@ export function writeData(stream: Stream, text: string): void {
   emit(stream, text);
 }
 
-export function warn(message: string): void {
-  writeLine(process.stderr, `Warning: ${message}`);
+/** The one form of a warning (kubectl's `Warning: ...`); Progress.warn writes through it too. */
+export function warn(stream: Stream, message: string): void {
+  writeLine(stream, `Warning: ${message}`);
 }

@@ -1,6 +1,6 @@
 import { CliError } from '../errors.js';
 import { kindOf, type Cluster, type KindObject, type KindObjects, type ResourceKind } from '../kube/cluster.js';
-import type { V1ObjectMeta, V1OwnerReference, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '../kube/types.js';
+import { kindName, type V1ObjectMeta, type V1OwnerReference, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import { selectorQuery } from '../plan/selector.js';
@@ -88,12 +88,12 @@ async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise
       return {
         template,
         claimTemplateNames,
-        notes: [`${podRef} belongs to ${kind}/${owner.name}: copying its pod template, not the live pod (which admission webhooks may have changed)`],
+        notes: [`${podRef} belongs to ${kindName({ kind, name: owner.name })}: copying its pod template, not the live pod (which admission webhooks may have changed)`],
       };
     }
-    live = `its controller ${kind}/${owner.name} is gone`;
+    live = `its controller ${kindName({ kind, name: owner.name })} is gone`;
   } else if (owner) {
-    live = `its controller ${owner.kind}/${owner.name} is of a kind whose pod template is not read`;
+    live = `its controller ${kindName(owner)} is of a kind whose pod template is not read`;
   }
   const template = podTemplateFromLivePod(pod);
   const { removed, unreadable } = removeInjectedSidecars(template);
@@ -132,7 +132,7 @@ async function resolveService(cluster: Cluster, name: string, namespace: string)
   // A workload kind we cannot copy from (a DaemonSet, say): copy the pod itself.
   const from: KindObject<CopyableKind> = isCopyable(top) ? top : { kind: 'pod', object: pod };
   const resolved = await fromObject(cluster, from, namespace);
-  return { ...resolved, via: `service/${name} selects pods of ${top.kind}/${resolved.name}` };
+  return { ...resolved, via: `service/${name} selects pods of ${kindName({ kind: top.kind, name: resolved.name })}` };
 }
 
 const COPYABLE_KINDS: readonly string[] = ['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'] satisfies CopyableKind[];

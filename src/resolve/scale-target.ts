@@ -3,6 +3,7 @@ import type { Cluster, KindObject } from '../kube/cluster.js';
 import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 import type { ResolvedTarget } from './resolve.js';
 import { topController } from './resolve.js';
+import { kindName } from '../kube/types.js';
 
 /** The object --scale-down writes to: the target itself or the controller that owns it. */
 export type ScaleTarget = KindObject<ScalableKind> & {
@@ -20,7 +21,7 @@ const isScalable = (read: KindObject): read is KindObject<ScalableKind> => (SCAL
  * (a bare pod, a DaemonSet) is an error before anything is created.
  */
 export async function scaleTargetFor(cluster: Cluster, target: ResolvedTarget): Promise<ScaleTarget> {
-  const named = `${target.kind}/${target.name}`;
+  const named = kindName(target);
   if (target.kind === 'pod' || target.kind === 'replicaset') {
     const top = await topController(cluster, { kind: target.kind, object: target.object } as KindObject, target.namespace);
     const topName = top.object.metadata!.name!;
@@ -28,9 +29,10 @@ export async function scaleTargetFor(cluster: Cluster, target: ResolvedTarget): 
       throw new CliError(`${named} has no controller, so there is nothing to scale down; copy it without --scale-down`);
     }
     if (!isScalable(top)) {
-      throw new CliError(`${named} belongs to ${top.kind}/${topName}, which cannot be scaled down; copy it without --scale-down`);
+      throw new CliError(`${named} belongs to ${kindName({ kind: top.kind, name: topName })}, which cannot be scaled down; copy it without --scale-down`);
     }
-    const note = top.kind === target.kind && topName === target.name ? undefined : `${named} is managed by ${top.kind}/${topName}; scaling ${top.kind}/${topName} down instead`;
+    const topNamed = kindName({ kind: top.kind, name: topName });
+    const note = topNamed === named ? undefined : `${named} is managed by ${topNamed}; scaling ${topNamed} down instead`;
     return { ...top, name: topName, namespace: target.namespace, note };
   }
   // The object read for a scalable kind is of that kind.

@@ -3,14 +3,15 @@ import { releaseHold, type Released } from '../apply/hold.js';
 import { describeDamagedCopy, jobState, listCopies, type Copy } from '../apply/copies.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, ObjectRef } from '../kube/cluster.js';
+import { kindName } from '../kube/types.js';
 import { copyStaleReason, decidedByHold, holdStaleReason } from '../plan/liveness.js';
 import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, HoldKeys, type ScalableKind } from '../plan/hold-record.js';
 
 /** Tells `kubectl describe` readers that the original came back, and why (best effort). */
-async function recordRestore(cluster: Cluster, kind: ScalableKind, namespace: string, name: string, released: Released, why: string): Promise<void> {
+async function recordRestore(cluster: Cluster, ref: ObjectRef<ScalableKind>, released: Released, why: string): Promise<void> {
   if (!released.restored) return;
-  await recordEvent(cluster, { kind, name, namespace, object: released.object }, 'CopyTargetRestored', `restored: ${why}`);
+  await recordEvent(cluster, { ...ref, object: released.object }, 'CopyTargetRestored', `restored: ${why}`);
 }
 
 /** Deletes one copy and, if it holds a scale-down, restores the original. Returns what was done. */
@@ -22,12 +23,12 @@ export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> 
   const session = copy.record.session;
   if (!session) return `deleted copy job ${jobName}`;
   await faultPoint('during-delete');
-  const kind = session.scaledKind;
-  const released = await releaseHold(cluster, { kind, namespace: ns, name: session.scaledName }, { session: session.id }).catch((err: unknown) => {
+  const scaled = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
+  const released = await releaseHold(cluster, scaled, { session: session.id }).catch((err: unknown) => {
     throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
   });
-  await recordRestore(cluster, kind, ns, session.scaledName, released, `copy job ${jobName} was deleted ("kubectl copy-target delete")`);
-  const restored = released.restored ? `restored ${kind}/${session.scaledName}` : `${kind}/${session.scaledName} was no longer held by it`;
+  await recordRestore(cluster, scaled, released, `copy job ${jobName} was deleted ("kubectl copy-target delete")`);
+  const restored = released.restored ? `restored ${kindName(scaled)}` : `${kindName(scaled)} was no longer held by it`;
   return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
 }
 
@@ -62,10 +63,11 @@ async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string
   const session = copy.record.session;
   let restored = '';
   if (session) {
-    const scaled = `${session.scaledKind}/${session.scaledName}`;
-    const released = await releaseHold(cluster, { kind: session.scaledKind, namespace: ns, name: session.scaledName }, { session: session.id, ifLeaseExpires: judgedLease });
+    const scaledRef = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
+    const scaled = kindName(scaledRef);
+    const released = await releaseHold(cluster, scaledRef, { session: session.id, ifLeaseExpires: judgedLease });
     if (released.renewed) return `left it: its session renewed the lease on ${scaled} meanwhile`;
-    await recordRestore(cluster, session.scaledKind, ns, session.scaledName, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
+    await recordRestore(cluster, scaledRef, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
     await faultPoint('during-gc');
     restored = released.restored ? `; restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `; ${scaled} was no longer held by it`;
   }
@@ -117,11 +119,12 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
     const held = kind === 'rollout' ? ((await cluster.listIfServed(kind, namespace, `${HoldKeys.held}=true`)) ?? []) : await cluster.list(kind, namespace, `${HoldKeys.held}=true`);
     for (const object of held) {
       const ns = object.metadata!.namespace!;
-      const name = object.metadata!.name!;
+      const ref = { kind, namespace: ns, name: object.metadata!.name! };
+      const named = kindName(ref);
       const hold = readHold(object.metadata, kind);
       if (!hold) continue;
       if (isDamaged(hold)) {
-        report(`gc: ${damagedHoldMessage(`${kind}/${name}`, ns, hold)}`);
+        report(`gc: ${damagedHoldMessage(named, ns, hold)}`);
         continue;
       }
       const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);
@@ -129,18 +132,18 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       if (!reason) continue;
       await faultPoint('gc-after-judging');
       // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
-      const released = await releaseHold(cluster, { kind, namespace: ns, name }, { session: hold.session, ifLeaseExpires: object.metadata!.annotations![HoldKeys.leaseExpires] });
+      const released = await releaseHold(cluster, ref, { session: hold.session, ifLeaseExpires: object.metadata!.annotations![HoldKeys.leaseExpires] });
       if (released.renewed) {
-        report(`gc: hold on ${kind}/${name} in ${ns} was renewed while judged stale; left it`);
+        report(`gc: hold on ${named} in ${ns} was renewed while judged stale; left it`);
         continue;
       }
-      await recordRestore(cluster, kind, ns, name, released, `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`);
+      await recordRestore(cluster, ref, released, `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`);
       await faultPoint('during-gc');
       // Its session is over: a copy it left running goes too.
       const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
       if (copy) await cluster.deleteJob({ namespace: ns, name: hold.copyJob }, copy.job.metadata!.resourceVersion);
       report(
-        `gc: hold on ${kind}/${name} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
+        `gc: hold on ${named} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
       );
     }
   }

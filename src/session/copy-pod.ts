@@ -5,7 +5,6 @@ import type { Cluster } from '../kube/cluster.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import type { Progress } from '../render/progress.js';
-import { warn } from '../render/terminal.js';
 import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
 
 /**
@@ -28,7 +27,7 @@ export async function createAndWait(
     await untilInterrupted(() => creating, 'creating the copy job');
   } catch (err) {
     // Interrupted mid-request: the server may still have created it.
-    if (await creating.then(() => true, () => false)) await cleanUp(() => cluster.deleteJob({ namespace, name: jobName }));
+    if (await creating.then(() => true, () => false)) await cleanUp(progress, () => cluster.deleteJob({ namespace, name: jobName }));
     throw err;
   }
   onJob?.(true);
@@ -43,7 +42,7 @@ export async function createAndWait(
     await cluster.annotateJob({ namespace, name: jobName }, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
-    await cleanUp(async () => {
+    await cleanUp(progress, async () => {
       await cluster.deleteJob({ namespace, name: jobName });
       onJob?.(false);
     });
@@ -55,10 +54,10 @@ export async function createAndWait(
  * Runs cleanup after a failure. The failure that got us here stays the error the user sees; a
  * cleanup that fails too is a warning line naming what is left.
  */
-export async function cleanUp(cleanup: () => Promise<unknown>): Promise<void> {
+export async function cleanUp(progress: Progress, cleanup: () => Promise<unknown>): Promise<void> {
   try {
     await cleanup();
   } catch (err) {
-    warn(`cleanup failed: ${messageOf(err)}`);
+    progress.warn(`cleanup failed: ${messageOf(err)}`);
   }
 }

@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
-import { writeLine } from '../render/terminal.js';
+import { writeLine, type IOStreams } from '../render/terminal.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const controller = new AbortController();
@@ -17,9 +17,9 @@ export const interruption: AbortSignal = controller.signal;
  * wait, a third gives up. Output errors (a closed terminal after SIGHUP) must not kill the
  * restore either.
  */
-export function installSignalHandlers(): void {
-  process.stdout.on('error', () => undefined);
-  process.stderr.on('error', () => undefined);
+export function installSignalHandlers(streams: IOStreams): void {
+  streams.out.on('error', () => undefined);
+  streams.err.on('error', () => undefined);
   for (const s of SIGNALS) {
     process.on(s, (signal: NodeJS.Signals) => {
       signalsSeen++;
@@ -29,9 +29,9 @@ export function installSignalHandlers(): void {
       }
       if (guardedDepth === 0) process.exit(ExitCode.interrupted);
       if (signalsSeen === 2) {
-        writeLine(process.stderr, 'still cleaning up (deleting the copy, restoring the original); interrupt again to give up');
+        writeLine(streams.err, 'still cleaning up (deleting the copy, restoring the original); interrupt again to give up');
       } else if (signalsSeen >= 3) {
-        writeLine(process.stderr, 'gave up cleaning up; run "kubectl copy-target gc" to restore what was left');
+        writeLine(streams.err, 'gave up cleaning up; run "kubectl copy-target gc" to restore what was left');
         process.exit(ExitCode.interrupted);
       }
     });

@@ -4,6 +4,7 @@ import { judgeHold } from '../apply/hold.js';
 import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
+import { kindName } from '../kube/types.js';
 import type { CopyPlan } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
 import type { Hold } from '../plan/hold-record.js';
@@ -12,7 +13,7 @@ import { namespaceFlag, plural, printPod } from '../render/copy-output.js';
 import { humanDuration } from '../render/duration.js';
 import type { OutputFormat } from '../render/output.js';
 import type { Progress } from '../render/progress.js';
-import { warn, writeLine } from '../render/terminal.js';
+import type { IOStreams } from '../render/terminal.js';
 import type { ResolvedTarget } from '../resolve/resolve.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { cleanUp, createAndWait } from './copy-pod.js';
@@ -31,13 +32,13 @@ export interface ScaleDownCopyRequest {
 }
 
 /** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
-export async function previewScaleDown(cluster: Cluster, target: ScaleTarget): Promise<void> {
-  for (const warning of await fightingTheScaleDown(cluster, target)) warn(warning);
-  const kindName = `${target.kind}/${target.name}`;
+export async function previewScaleDown(cluster: Cluster, target: ScaleTarget, progress: Progress): Promise<void> {
+  for (const warning of await fightingTheScaleDown(cluster, target)) progress.warn(warning);
+  const named = kindName(target);
   const { original, tookOver } = await judgeHold(cluster, target, target.object);
-  if (tookOver) writeLine(process.stderr, `would take over the stale hold of ${tookOver.hold.user} on ${kindName} (${tookOver.reason})`);
-  const change = typeof original === 'boolean' ? `suspend ${kindName} (suspend was ${original})` : `scale ${kindName} to 0 (was ${original})`;
-  writeLine(process.stderr, `would ${change} while the copy lives, and restore it afterwards`);
+  if (tookOver) progress.say(`would take over the stale hold of ${tookOver.hold.user} on ${named} (${tookOver.reason})`);
+  const change = typeof original === 'boolean' ? `suspend ${named} (suspend was ${original})` : `scale ${named} to 0 (was ${original})`;
+  progress.say(`would ${change} while the copy lives, and restore it afterwards`);
 }
 
 export interface HoldContext {
@@ -54,9 +55,15 @@ export interface HoldContext {
  * --scale-down: take the hold, make the copy, then hold in the foreground (or detach). From the
  * hold's write on, one try/finally: whatever happens, end() undoes exactly what was done.
  */
-export async function copyHoldingOriginal(cluster: Cluster, req: ScaleDownCopyRequest, progress: Progress, ctx: HoldContext): Promise<void> {
+export async function copyHoldingOriginal(
+  cluster: Cluster,
+  req: ScaleDownCopyRequest,
+  streams: IOStreams,
+  progress: Progress,
+  ctx: HoldContext,
+): Promise<void> {
   const { resolved, scaleTarget, expiresAt, jobName } = ctx;
-  for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) warn(warning);
+  for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) progress.warn(warning);
   const leaseMs = req.leaseSeconds * 1000;
   const hold: Hold = {
     session: newSessionId(),
@@ -97,16 +104,16 @@ export async function copyHoldingOriginal(cluster: Cluster, req: ScaleDownCopyRe
       leaseExpires: req.detach ? expiresAt : new Date(cluster.now().getTime() + leaseMs),
     };
     const plan = ctx.planCopy(record, claimVolumes);
-    for (const warning of plan.warnings) warn(warning);
+    for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
-    progress.done(`copy of ${resolved.kind}/${resolved.name} is Running: pod ${pod.metadata?.name}`);
-    printPod(pod, req.output, resolved.namespace, req.container);
+    progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
+    printPod(streams, pod, req.output, resolved.namespace, req.container);
     if (req.detach) {
       await session.detach(expiresAt);
       detached = true;
       await faultPoint('after-detach');
       progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
-      writeLine(process.stderr, `  end it sooner: kubectl copy-target delete ${jobName}${namespaceFlag(resolved.namespace)}`);
+      progress.say(`  end it sooner: kubectl copy-target delete ${jobName}${namespaceFlag(resolved.namespace)}`);
       return;
     }
     progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
@@ -116,7 +123,7 @@ export async function copyHoldingOriginal(cluster: Cluster, req: ScaleDownCopyRe
     failure = err;
   } finally {
     if (!detached) {
-      if (failure) await cleanUp(() => session.end());
+      if (failure) await cleanUp(progress, () => session.end());
       else await session.end();
     }
   }

@@ -5,12 +5,11 @@ import { podState } from '../apply/pod-state.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import type { V1Pod } from '../kube/types.js';
+import { kindName, type V1Pod } from '../kube/types.js';
 import { isUnreachable } from '../kube/api-errors.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
-import { warn } from '../render/terminal.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from '../plan/hold-record.js';
 import { whenInterrupted } from './interrupt.js';
@@ -61,7 +60,7 @@ export class ScaleDownSession {
     private readonly leaseMs: number,
     private readonly progress: Progress,
   ) {
-    this.kindName = `${target.kind}/${target.name}`;
+    this.kindName = kindName(target);
     this.renewer = new Renewer(Math.max(1000, leaseMs / 3), () => this.renew());
   }
 
@@ -79,7 +78,7 @@ export class ScaleDownSession {
       // Only as judged: if it changed since, its session is alive after all and ends itself on
       // its next renewal, when it finds the hold gone.
       await this.cluster.deleteJob({ namespace: this.target.namespace, name: tookOver.hold.copyJob }, tookOver.copyJobVersion).catch((err: unknown) => {
-        warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${messageOf(err)}`);
+        this.progress.warn(`could not delete the stale copy job ${tookOver.hold.copyJob}: ${messageOf(err)}`);
       });
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
@@ -234,7 +233,7 @@ export class ScaleDownSession {
     }
     this.held = false;
     const deleted = this.jobCreated && !deleteFailure ? `deleted copy job ${this.hold.copyJob}; ` : '';
-    if (released.warning) warn(released.warning);
+    if (released.warning) this.progress.warn(released.warning);
     if (released.restored) {
       const what = released.warning ? 'released (scale left as someone else set it)' : suspends(this.target.kind) ? `restored (suspend=${this.hold.original})` : `restored to ${this.hold.original} replicas`;
       this.progress.done(`${deleted}${this.kindName} ${what}`);

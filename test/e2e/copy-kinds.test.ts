@@ -2,7 +2,7 @@
 // a probe-free pod owned by a Job, labelled and annotated as documented, Running, and left alone
 // by the original's controller (which is left alone too).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
+import { freshNamespace, getJson, mustKubectl, plugin } from './harness.js';
 import {
   COPY_POD_LABEL,
   HOST,

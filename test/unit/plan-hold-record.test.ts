@@ -14,7 +14,6 @@ import {
   type ScalableKind,
 } from '../../src/plan/hold-record.js';
 import type { Damaged } from '../../src/plan/annotation-values.js';
-import type { CopyRecord } from '../../src/plan/copy-record.js';
 import type { V1CronJob, V1Job } from '../../src/kube/types.js';
 
 const since = new Date('2025-03-01T10:00:00.000Z');
@@ -33,8 +32,6 @@ function hold(overrides: Partial<Hold> = {}): Hold {
     ...overrides,
   };
 }
-
-const at = (ms: number): Date => new Date(since.getTime() + ms);
 
 describe('HoldKeys', () => {
   it('uses the plugin prefix for every key', () => {

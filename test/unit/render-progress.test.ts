@@ -149,6 +149,19 @@ describe('the transient line and everything else written', () => {
     progress.stop();
   });
 
+  it('warns in the one form, "Warning: ...", under a spinner on a terminal and as a plain line elsewhere', () => {
+    vi.useFakeTimers();
+    const tty = fakeStream(true);
+    const progress = createProgress(tty.stream, { NO_COLOR: '1' });
+    progress.step('waiting');
+    progress.warn('hpa/web will scale it back up');
+    expect(tty.writes).toEqual(['⠋ waiting', '\r\x1b[2K', 'Warning: hpa/web will scale it back up\n', '⠙ waiting']);
+    progress.stop();
+    const plain = fakeStream(false);
+    createProgress(plain.stream, {}).warn('careful\x1b[2J');
+    expect(plain.writes).toEqual(['Warning: careful\\x1b[2J\n']);
+  });
+
   it('is not redrawn once stopped', () => {
     const { stream, writes } = fakeStream(true);
     const progress = createProgress(stream, { NO_COLOR: '1' });
