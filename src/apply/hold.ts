@@ -148,8 +148,19 @@ export async function releaseHold(
   throw new CliError(`${named} kept changing while restoring it (${MAX_ATTEMPTS} conflicts); run "kubectl copy-target gc -n ${namespace}"`);
 }
 
+/**
+ * Refuses --scale-down where the team said so or RBAC would. Both are asked at once (one wait);
+ * the policy's refusal says more, so it is the one reported when both refuse.
+ */
+export async function checkScaleDownAllowed(cluster: Cluster, target: ScaleTarget): Promise<void> {
+  const refusal = scaleDownRefusal(cluster, target);
+  await checkScaleDownPolicy(cluster, target);
+  const refused = await refusal;
+  if (refused) throw refused;
+}
+
 /** Refuses --scale-down where the team said so, on the workload or its namespace. */
-export async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget): Promise<void> {
+async function checkScaleDownPolicy(cluster: Cluster, target: ScaleTarget): Promise<void> {
   const named = kindName(target);
   if (target.object.metadata?.annotations?.[HoldKeys.policy] === SCALE_DOWN_FORBIDDEN) {
     throw new CliError(`${named} is annotated ${HoldKeys.policy}=${SCALE_DOWN_FORBIDDEN}; copy it without --scale-down`);
@@ -169,7 +180,7 @@ const SCALE_DOWN_ROLE = 'copy-target-scale-down role (docs/rbac.yaml)';
  * and undone. Never rejects: the answer is an error to throw, or undefined to go ahead (allowed,
  * or the server would not say and the real write will tell).
  */
-export async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): Promise<CliError | undefined> {
+async function scaleDownRefusal(cluster: Cluster, target: ScaleTarget): Promise<CliError | undefined> {
   try {
     const { allowed, resource } = await cluster.mayI('patch', target);
     if (allowed !== false) return undefined;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { listCopies } from '../apply/copies.js';
-import { checkScaleDownPolicy, scaleDownRefusal } from '../apply/hold.js';
+import { checkScaleDownAllowed } from '../apply/hold.js';
 import { findReusableCopy } from '../apply/reuse.js';
 import { UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
@@ -133,11 +133,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
   if (scaleTarget) {
     if (scaleTarget.note) progress.done(scaleTarget.note);
-    // Asked alongside the policy read (one request, no extra wait); the policy's refusal says more, so it comes first.
-    const refusal = scaleDownRefusal(cluster, scaleTarget);
-    await checkScaleDownPolicy(cluster, scaleTarget);
-    const refused = await refusal;
-    if (refused) throw refused;
+    await checkScaleDownAllowed(cluster, scaleTarget);
   }
   // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
   for (const note of resolved.notes ?? []) progress.step(note);

@@ -27,7 +27,7 @@ describe('delete: complete and validate', () => {
   it('matches a bare name by copy job or copy pod, and KIND/NAME by the original (pod/NAME also by copy pod)', () => {
     const web = copy('copy-web-x1', 'copy-web-x1-abcde', 'deployment', 'web');
     const api = copy('copy-api-y2', 'copy-api-y2-fghij', 'statefulset', 'api');
-    const matching = (name: string) => [web, api].filter(complete(flags([name])).matchers[0].matches);
+    const matching = (name: string) => [web, api].filter(complete(flags([name])).matchers[0]!.matches);
     expect(matching('copy-web-x1')).toEqual([web]);
     expect(matching('copy-api-y2-fghij')).toEqual([api]);
     expect(matching('deployment/web')).toEqual([web]);
