@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Result } from './harness.js';
+import { pollUntil, type Result } from './harness.js';
 
 // scripts/cluster itself, on clusters of its own (own state dirs, own ports) next to the suite's.
 const repo = join(import.meta.dirname, '..', '..');
@@ -47,11 +47,11 @@ function processesOf(state: string): number[] {
 
 /** Waits for a file that a running script is about to write (no event to watch for across processes). */
 async function fileAppears(path: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs}ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil(async () => existsSync(path), (exists) => exists, {
+    timeoutMs,
+    intervalMs: 50,
+    message: () => `${path} did not appear within ${timeoutMs}ms`,
+  });
 }
 
 /** A copy of the working tree (tracked and new files) in a directory with nothing beside it. */

@@ -75,3 +75,22 @@ export async function freshNamespace(prefix: string): Promise<{ name: string; re
   await mustKubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=180s']);
   return { name, remove: async () => void (await kubectl(['delete', 'namespace', name, '--wait=false'])) };
 }
+
+/**
+ * Reads until `done` holds and returns that value. For states with nothing to wait on ('kubectl
+ * wait' fails at once on a selector that matches nothing yet, a file another process writes).
+ * Past `timeoutMs` it throws `message(last)`: the last value read shows how far it got.
+ */
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  opts: { timeoutMs: number; intervalMs: number; message: (last: T) => string },
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(opts.message(value));
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+  }
+}

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, mustKubectl } from './harness.js';
+import { kubectl, mustKubectl, pollUntil } from './harness.js';
 
 export const ISTIO_STATUS = 'sidecar.istio.io/status';
 
@@ -119,11 +119,9 @@ export async function startInjector(namespace: string): Promise<Injector> {
 /** The API server picks a new webhook configuration up shortly after it is written: wait for that (a dry-run pod is injected). */
 async function untilActive(namespace: string): Promise<void> {
   const probe = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'injector-probe' }, spec: { containers: [{ name: 'c', image: 'registry.example/probe:1' }] } });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await kubectl(['create', '--dry-run=server', '-n', namespace, '-f', '-', '-o', 'json'], { input: probe });
-    if (r.code === 0 && JSON.parse(r.stdout).metadata.annotations?.[ISTIO_STATUS]) return;
-    if (Date.now() > deadline) throw new Error(`the test injector never injected a pod in ${namespace}: ${r.stderr}`);
-    await new Promise((ok) => setTimeout(ok, 300));
-  }
+  await pollUntil(
+    () => kubectl(['create', '--dry-run=server', '-n', namespace, '-f', '-', '-o', 'json'], { input: probe }),
+    (r) => r.code === 0 && Boolean(JSON.parse(r.stdout).metadata.annotations?.[ISTIO_STATUS]),
+    { timeoutMs: 30_000, intervalMs: 300, message: (r) => `the test injector never injected a pod in ${namespace}: ${r.stderr}` },
+  );
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, copyJobs, MANAGED, podNameFrom, waitDeleted } from './copy-helpers.js';
-import { freshNamespace, getJson, kubectl, mustKubectl, plugin, type Result } from './harness.js';
+import { freshNamespace, getJson, kubectl, mustKubectl, plugin, pollUntil, type Result } from './harness.js';
 import { clientCertificate, userKubeconfig } from './users.js';
 
 // docs/rbac.yaml is what is tested: the file itself is applied, and users bound only to its
@@ -102,10 +102,11 @@ beforeAll(async () => {
   await apply(ns, ...WORKLOADS);
   for (const app of ['deploy', 'sts', 'rs', 'job', 'ds']) {
     // kubectl wait fails at once on a selector that matches nothing yet: the controller makes the pod first.
-    for (const deadline = Date.now() + 60_000; (await getJson(['get', 'pods', '-l', `app=${app}`, '-n', ns])).items.length === 0; ) {
-      if (Date.now() > deadline) throw new Error(`no pod of app=${app} in namespace ${ns} after 60s`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await pollUntil(() => getJson(['get', 'pods', '-l', `app=${app}`, '-n', ns]), (pods) => pods.items.length > 0, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      message: () => `no pod of app=${app} in namespace ${ns} after 60s`,
+    });
     await mustKubectl(['wait', '--for=condition=Ready', 'pod', '-l', `app=${app}`, '-n', ns, '--timeout=60s']);
   }
 });

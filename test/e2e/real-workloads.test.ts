@@ -1,7 +1,7 @@
 // Copies of workloads as they are written for production: scheduling rules that spread replicas,
 // Services that route by label, and pods a mutating webhook already changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
+import { freshNamespace, getJson, kubectl, mustKubectl, plugin, pollUntil } from './harness.js';
 import { allContainers, apply, COPY_POD_LABEL, deployment, podNameFrom, readCopy, waitDeleted } from './copy-helpers.js';
 import { ISTIO_STATUS, startInjector, type Injector } from './injector.js';
 
@@ -133,12 +133,11 @@ describe('traffic: --keep-labels', () => {
 
     // The endpointslice controller syncs the Service with every pod that exists: once the later
     // copy shows up, the earlier one was seen too.
-    const deadline = Date.now() + 60_000;
-    let endpoints: string[] = [];
-    while (!(endpoints = await endpointPods()).includes(shownPod)) {
-      if (Date.now() > deadline) throw new Error(`copy ${shownPod} never became an endpoint of service/api (endpoints: ${endpoints.join(', ')})`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const endpoints = await pollUntil(endpointPods, (pods) => pods.includes(shownPod), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      message: (pods) => `copy ${shownPod} never became an endpoint of service/api (endpoints: ${pods.join(', ')})`,
+    });
     expect(endpoints).toEqual([shownPod]);
 
     const { pod } = await readCopy(n, hiddenPod);
@@ -237,10 +236,11 @@ describe('a pod of a StatefulSet', () => {
     });
     // Read, not 'kubectl wait': on the loaded v1.34 matrix run that wait once exited 1 with no message.
     // A StatefulSet starts its pods one after the other, each once the one before is Ready.
-    for (const deadline = Date.now() + 180_000; (await kubectl(['get', 'statefulset/db', '-n', n, '-o', 'jsonpath={.status.readyReplicas}'])).stdout !== '2'; ) {
-      if (Date.now() > deadline) throw new Error(`statefulset/db in namespace ${n} did not have 2 ready replicas within 180s`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await pollUntil(() => kubectl(['get', 'statefulset/db', '-n', n, '-o', 'jsonpath={.status.readyReplicas}']), (r) => r.stdout === '2', {
+      timeoutMs: 180_000,
+      intervalMs: 1000,
+      message: () => `statefulset/db in namespace ${n} did not have 2 ready replicas within 180s`,
+    });
   });
   afterAll(async () => ns?.remove());
 
