@@ -1,10 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import { inject } from 'vitest';
-
-const repo = join(import.meta.dirname, '..', '..');
 
 export interface Result {
   code: number;

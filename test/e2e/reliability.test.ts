@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FAULT_STEPS, type FaultStep } from '../../src/fault.js';
 import { startPlugin, waitFor, type Running } from './background.js';
-import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin, type Result } from './harness.js';
+import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin, pollUntil, type Result } from './harness.js';
 
 // Races, clocks, crashes and an API server that goes away (issue 8): each case is judged on what
 // the API server holds afterwards.
@@ -56,11 +56,11 @@ async function expectRestored(name: string, replicas: number): Promise<void> {
 }
 
 async function waitForStderr(run: Running, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(run.stderr())) {
-    if (Date.now() > deadline) throw new Error(`no ${pattern} on stderr; got: ${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil(async () => run.stderr(), (stderr) => pattern.test(stderr), {
+    timeoutMs,
+    intervalMs: 50,
+    message: (stderr) => `no ${pattern} on stderr; got: ${stderr}`,
+  });
 }
 
 /** Waits (a watch) until the deployment's lease annotation differs from `from`: a renewal landed. */
