@@ -1,6 +1,6 @@
 // The krew manifest (plugin.yaml) for a version and its archives, and krew's names for platforms
 // and archives. scripts/package.mjs, scripts/render-manifest.mjs (the release workflow) and the
-// krew e2e test render it; test/unit/plugin-manifest.test.ts checks the checked-in one. Pure but
+// krew e2e test render it; test/unit/scripts-manifest.test.ts checks the checked-in one. Pure but
 // for archiveHashes, which reads the .sha256 files of a folder.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,10 @@
 import { CliError } from '../errors.js';
 import { kindOf, type Cluster, type KindObject, type KindObjects, type ResourceKind } from '../kube/cluster.js';
-import { kindName, type V1ObjectMeta, type V1OwnerReference, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '../kube/types.js';
+import { kindName, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import { selectorQuery } from '../plan/selector.js';
+import { controllerRef, topController } from './top-controller.js';
 import type { TargetKind } from '../target/kinds.js';
 import type { Target } from '../target/parse.js';
 
@@ -139,32 +140,3 @@ const COPYABLE_KINDS: readonly string[] = ['pod', 'deployment', 'statefulset', '
 const isCopyable = (read: KindObject): read is KindObject<CopyableKind> => COPYABLE_KINDS.includes(read.kind);
 
 const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
-
-export type Controller = KindObject;
-
-/** Deeper than any real chain (Pod -> ReplicaSet -> Deployment is three): a bound against owner loops. */
-const MAX_OWNER_DEPTH = 8;
-
-/**
- * Walks controller ownerReferences up from an object (Pod -> ReplicaSet -> Deployment/Rollout,
- * Pod -> Job -> CronJob, Pod -> StatefulSet) and returns the topmost object of a kind we know.
- * The walk stops at an object whose controller is of a kind we do not know, is gone, or was
- * replaced by a namesake (another uid): that object is its own top, as the garbage collector
- * would soon orphan it.
- */
-export async function topController(cluster: Pick<Cluster, 'find'>, start: Controller, namespace: string): Promise<Controller> {
-  let current = start;
-  for (let depth = 0; depth < MAX_OWNER_DEPTH; depth++) {
-    const owner = controllerRef(current.object.metadata);
-    const kind = owner && kindOf(owner.apiVersion, owner.kind);
-    if (!owner || !kind) return current;
-    const object = await cluster.find({ kind, namespace, name: owner.name });
-    if (!object || object.metadata?.uid !== owner.uid) return current;
-    current = { kind, object } as KindObject;
-  }
-  return current;
-}
-
-function controllerRef(meta: V1ObjectMeta | undefined): V1OwnerReference | undefined {
-  return meta?.ownerReferences?.find((r) => r.controller);
-}

@@ -2,7 +2,7 @@ import { CliError } from '../errors.js';
 import type { Cluster, KindObject } from '../kube/cluster.js';
 import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 import type { ResolvedTarget } from './resolve.js';
-import { topController } from './resolve.js';
+import { topController } from './top-controller.js';
 import { kindName } from '../kube/types.js';
 
 /** The object --scale-down writes to: the target itself or the controller that owns it. */

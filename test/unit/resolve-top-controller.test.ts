@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cluster, ObjectRef, ResourceKind } from '../../src/kube/cluster.js';
 import type { V1Pod, V1ReplicaSet } from '../../src/kube/types.js';
-import { topController } from '../../src/resolve/resolve.js';
+import { topController } from '../../src/resolve/top-controller.js';
 
 // The owner walk alone, over objects held in a map: the e2e tests (scale-down, copy-kinds) walk
 // real chains that the controllers built; these cover the chains a controller does not build on cue.
