@@ -3,6 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import type { V1PodTemplateSpec, V1Probe } from '../../src/kube/types.js';
 import { buildCopyJob, type CopyOptions, type CopyPlanInput } from '../../src/plan/copy-job.js';
 import { CopyKeys, MANAGED_BY_LABEL } from '../../src/plan/copy-record.js';
+import { RECORD_ANNOTATIONS } from './copy-record-fixture.js';
 
 const probe: V1Probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 };
 
@@ -77,13 +78,7 @@ describe('buildCopyJob: the Job', () => {
       [CopyKeys.signature]: 'abcdef0123456789',
     });
     expect(job.metadata!.annotations).toEqual({
-      [CopyKeys.targetKind]: 'deployment',
-      [CopyKeys.targetName]: 'web',
-      [CopyKeys.targetNamespace]: 'shop',
-      [CopyKeys.user]: 'alice',
-      [CopyKeys.host]: 'laptop',
-      [CopyKeys.scaleDown]: 'true',
-      [CopyKeys.createdAt]: '2025-03-01T10:00:00.000Z',
+      ...RECORD_ANNOTATIONS,
       [CopyKeys.expiresAt]: '2025-03-01T12:00:00.000Z',
       [CopyKeys.signature]: 'abcdef0123456789',
       [CopyKeys.readyBy]: '2025-03-01T10:05:00.000Z',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CopyRecord } from '../../src/plan/copy-record.js';
 import type { Hold } from '../../src/plan/hold-record.js';
+import { RECORD } from './copy-record-fixture.js';
 import { copyStaleReason, decidedByHold, holdStaleReason, reusable, type CopyJobState } from '../../src/plan/liveness.js';
 
 const running: CopyJobState = { finished: false, terminating: false };
@@ -14,16 +15,7 @@ function hold(overrides: Partial<Hold> = {}): Hold {
 
 /** A copy made at 10:00, expiring at 18:00; the tests judge it at noon. */
 const now = new Date('2025-03-01T12:00:00.000Z');
-const base: CopyRecord = {
-  targetKind: 'deployment',
-  targetName: 'web',
-  targetNamespace: 'shop',
-  user: 'alice',
-  host: 'laptop',
-  scaleDown: true,
-  createdAt: new Date('2025-03-01T10:00:00.000Z'),
-  expiresAt: new Date('2025-03-01T18:00:00.000Z'),
-};
+const base: CopyRecord = RECORD;
 
 describe('copyStaleReason', () => {
   const session = (detached: boolean, lease: string) => ({
