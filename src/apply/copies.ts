@@ -31,7 +31,7 @@ export interface Copies {
 
 /** Every copy in a namespace (or all namespaces): one label-selected, paginated list call. */
 export async function listCopies(cluster: Cluster, namespace: string | undefined): Promise<Copies> {
-  const jobs = await cluster.listJobs(namespace, MANAGED_SELECTOR);
+  const jobs = await cluster.list('job', namespace, { labelSelector: MANAGED_SELECTOR });
   const listed: Copies = { copies: [], damaged: [] };
   for (const job of jobs) {
     const record = readCopyRecord(job.metadata ?? {});

@@ -10,11 +10,14 @@ export interface EventTarget {
   object?: { metadata?: { uid?: string } };
 }
 
+/** The reasons `kubectl describe` shows (and `kubectl get events --field-selector reason=...` finds). */
+export type EventReason = 'CopyTargetScaledDown' | 'CopyTargetRestored';
+
 /**
  * Records a Kubernetes Event on the workload, so `kubectl describe` tells teammates who scaled it
  * down and when it came back. Best effort: a user who may scale but not create events still works.
  */
-export async function recordEvent(cluster: Cluster, target: EventTarget, reason: string, message: string): Promise<boolean> {
+export async function recordEvent(cluster: Cluster, target: EventTarget, reason: EventReason, message: string): Promise<boolean> {
   const now = cluster.now().toISOString();
   const event = {
     apiVersion: 'v1',

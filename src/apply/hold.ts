@@ -11,13 +11,13 @@ import {
   damagedHoldMessage,
   describeHolder,
   holdTakingPatch,
-  isDamaged,
   readHold,
   releasePatch,
   renewPatch,
   type Hold,
-  type ScalableKind,
 } from '../plan/hold-record.js';
+import { isDamaged } from '../plan/annotation-values.js';
+import type { ScalableKind } from '../target/kinds.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -62,7 +62,7 @@ export async function acquireHold(cluster: Cluster, target: ScaleTarget, hold: H
 export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: KindObjects[ScalableKind], ownSession?: string): Promise<{ original: number | boolean; tookOver?: Acquired['tookOver'] }> {
   const named = kindName(target);
   const existing = readHold(object.metadata, target.kind);
-  if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(named, target.namespace, existing));
+  if (existing && isDamaged(existing)) throw new CliError(damagedHoldMessage(target, existing));
   if (!existing || existing.session === ownSession) return { original: currentScale(target.kind, object) };
   const job = await cluster.find({ kind: 'job', namespace: target.namespace, name: existing.copyJob });
   const reason = holdStaleReason(existing, cluster.now(), job !== undefined);
@@ -132,9 +132,9 @@ export async function releaseHold(
     if (ifLeaseExpires !== undefined && annotations[HoldKeys.leaseExpires] !== ifLeaseExpires) return { restored: false, renewed: true };
     const hold = readHold(object!.metadata, kind);
     // Restoring needs the recorded original: a damaged one is for a person to set right.
-    if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(named, namespace, hold));
+    if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(ref, hold));
     if (!hold) return { restored: false };
-    const { patch, warning } = releasePatch(kind, object!, hold, named, ifLeaseExpires);
+    const { patch, warning } = releasePatch(ref, object!, hold, ifLeaseExpires);
     try {
       const restored = await cluster.patch(ref, patch, 'application/json-patch+json');
       return { restored: true, warning, object: restored };

@@ -29,7 +29,7 @@ export async function waitForOriginalPodsGone(
   let belongs: (pod: V1Pod) => boolean;
   if (target.kind === 'deployment' || target.kind === 'rollout') {
     const uid = target.object.metadata?.uid;
-    const replicaSets = await cluster.list('replicaset', target.namespace, labelSelector);
+    const replicaSets = await cluster.list('replicaset', target.namespace, { labelSelector });
     const owned = new Set<string>(
       replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === uid)).map((rs) => rs.metadata!.name!),
     );

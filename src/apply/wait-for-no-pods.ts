@@ -31,7 +31,7 @@ export async function waitForNoPods(
     onRemaining([...remaining].sort());
   };
   const resync = async () => {
-    const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
+    const { items, resourceVersion } = await cluster.listForWatch('pod', namespace, { labelSelector });
     remaining.clear();
     for (const pod of items.filter(belongs)) remaining.add(pod.metadata!.name!);
     return resourceVersion;
@@ -56,9 +56,10 @@ export async function waitForNoPods(
       }, timeoutMs);
       const check = () => (remaining.size === 0 ? resolve() : report());
       stop = cluster.watchContinuously(
-        `/api/v1/namespaces/${namespace}/pods`,
+        'pod',
+        namespace,
         { labelSelector, resourceVersion },
-        (type, pod: V1Pod) => {
+        (type, pod) => {
           if (!belongs(pod)) return;
           if (type === 'DELETED') remaining.delete(pod.metadata!.name!);
           else remaining.add(pod.metadata!.name!);

@@ -1,6 +1,6 @@
 import { CliError, ExitCode, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, JobRef } from '../kube/cluster.js';
 import type { V1Pod } from '../kube/types.js';
 import type { Progress } from '../render/progress.js';
 import { podState } from './pod-state.js';
@@ -13,8 +13,7 @@ import { podState } from './pod-state.js';
  */
 export async function waitForCopyPod(
   cluster: Cluster,
-  namespace: string,
-  jobName: string,
+  { namespace, name: jobName }: JobRef,
   timeoutMs: number,
   progress: Progress,
   abort: AbortSignal,
@@ -61,14 +60,14 @@ export async function waitForCopyPod(
       const lost = (err: unknown) => fail(`lost the watch on the copy pod of job ${jobName}: ${messageOf(err)}`);
       const labelSelector = `batch.kubernetes.io/job-name=${jobName}`;
       const resyncPods = async () => {
-        const { items, resourceVersion } = await cluster.listPodsForWatch(namespace, labelSelector);
+        const { items, resourceVersion } = await cluster.listForWatch('pod', namespace, { labelSelector });
         for (const pod of items) onPod('ADDED', pod);
         return resourceVersion;
       };
-      stops.push(cluster.watchContinuously(`/api/v1/namespaces/${namespace}/pods`, { labelSelector }, onPod, resyncPods, lost));
+      stops.push(cluster.watchContinuously('pod', namespace, { labelSelector }, onPod, resyncPods, lost));
       // Without a resourceVersion a restarted event watch replays what exists, so nothing is missed.
       const fieldSelector = `involvedObject.kind=Job,involvedObject.name=${jobName}`;
-      stops.push(cluster.watchContinuously(`/api/v1/namespaces/${namespace}/events`, { fieldSelector }, onEvent, async () => undefined, lost));
+      stops.push(cluster.watchContinuously('event', namespace, { fieldSelector }, onEvent, async () => undefined, lost));
     });
   } finally {
     clearTimeout(timer);

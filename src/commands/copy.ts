@@ -148,10 +148,10 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
 
   const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
   if (!req.flags.new) {
-    const reused = await findReusableCopy(cluster, live, signature, user);
+    const reused = await findReusableCopy(cluster, live, { signature, user });
     if (reused) {
       progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
-      printPod(streams, reused.pod, req.output, resolved.namespace, req.container);
+      printPod(streams, reused.pod, req);
       return;
     }
   }
@@ -160,7 +160,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress);
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, req.output, resolved.namespace, req.container);
+    printPod(streams, pod, req);
     return;
   }
   await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });

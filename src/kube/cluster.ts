@@ -52,6 +52,12 @@ export interface KindObjects {
   scaledobject: ScaledObject;
 }
 
+/** Server-side filters of a list or watch (`-l`, `--field-selector`). */
+export interface Selectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
 /** Which object: never several positional strings that could be swapped unnoticed. */
 export interface ObjectRef<K extends ResourceKind = ResourceKind> {
   kind: K;
@@ -99,7 +105,7 @@ const WATCH_RETRY_MS = 1000;
 /** Recorded as the field manager of every write, so managed fields tell who wrote what. */
 const FIELD_MANAGER = 'kubectl-copy-target';
 
-export function resourcePath(kind: ResourceKind, namespace: string | undefined, name?: string): string {
+function resourcePath(kind: ResourceKind, namespace: string | undefined, name?: string): string {
   const r = RESOURCES[kind];
   const prefix = r.apiVersion === 'v1' ? '/api/v1' : `/apis/${r.apiVersion}`;
   const scope = r.cluster || namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
@@ -136,7 +142,7 @@ export class Cluster {
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */
-  async call<T>(doing: string, request: () => Promise<T>): Promise<T> {
+  private async call<T>(doing: string, request: () => Promise<T>): Promise<T> {
     try {
       return await request();
     } catch (err) {
@@ -230,28 +236,28 @@ export class Cluster {
    * Lists objects matching a label selector in one namespace or all (undefined): one server-side
    * filtered call per page of 500.
    */
-  async list<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<KindObjects[K][]> {
-    return this.call(listing(kind, namespace), () => this.listPages(kind, namespace, labelSelector, fieldSelector));
+  async list<K extends ResourceKind>(kind: K, namespace: string | undefined, selectors: Selectors = {}): Promise<KindObjects[K][]> {
+    return this.call(listing(kind, namespace), () => this.listPages(kind, namespace, selectors));
   }
 
   /**
    * As `list`, or undefined when the server does not serve the kind at all (a 404 for the list:
    * no such CRD). Any other refusal (403, a timeout) is an error like any other.
    */
-  async listIfServed<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string): Promise<KindObjects[K][] | undefined> {
+  async listIfServed<K extends ResourceKind>(kind: K, namespace: string | undefined, selectors: Selectors = {}): Promise<KindObjects[K][] | undefined> {
     try {
-      return await this.listPages(kind, namespace, labelSelector, undefined);
+      return await this.listPages(kind, namespace, selectors);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toCliError(err, this.connection.server, listing(kind, namespace));
     }
   }
 
-  private async listPages<K extends ResourceKind>(kind: K, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Promise<KindObjects[K][]> {
+  private async listPages<K extends ResourceKind>(kind: K, namespace: string | undefined, selectors: Selectors): Promise<KindObjects[K][]> {
     const items: KindObjects[K][] = [];
     let token: string | undefined;
     do {
-      const path = resourcePath(kind, namespace) + query({ labelSelector, fieldSelector, limit: 500, continue: token });
+      const path = resourcePath(kind, namespace) + query({ ...selectors, limit: 500, continue: token });
       const page = await this.rest.request('GET', path);
       items.push(...page.items);
       token = page.metadata?.continue || undefined;
@@ -259,18 +265,10 @@ export class Cluster {
     return items;
   }
 
-  listJobs(namespace: string | undefined, labelSelector: string): Promise<V1Job[]> {
-    return this.list('job', namespace, labelSelector);
-  }
-
-  listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    return this.list('pod', namespace, labelSelector);
-  }
-
-  /** Pods and the list's resourceVersion, to watch from exactly that point on. */
-  listPodsForWatch(namespace: string, labelSelector: string | undefined): Promise<{ items: V1Pod[]; resourceVersion: string }> {
-    const path = resourcePath('pod', namespace) + query({ labelSelector });
-    return this.call(`list pods in namespace ${namespace}`, async () => {
+  /** One page of objects and the list's resourceVersion, to watch from exactly that point on. */
+  listForWatch<K extends ResourceKind>(kind: K, namespace: string, selectors: Selectors): Promise<{ items: KindObjects[K][]; resourceVersion: string }> {
+    const path = resourcePath(kind, namespace) + query({ ...selectors });
+    return this.call(listing(kind, namespace), async () => {
       const list = await this.rest.request('GET', path);
       return { items: list.items, resourceVersion: list.metadata.resourceVersion };
     });
@@ -316,12 +314,13 @@ export class Cluster {
     return this.rest.request('PATCH', resourcePath(kind, namespace, name) + query({ fieldManager: FIELD_MANAGER }), body, contentType);
   }
 
-  create(kind: ResourceKind, namespace: string, body: unknown): Promise<any> {
+  /** `body` is the JSON sent (times as RFC 3339 strings, where the client's types say Date). */
+  create<K extends ResourceKind>(kind: K, namespace: string, body: unknown): Promise<KindObjects[K]> {
     return this.rest.request('POST', resourcePath(kind, namespace) + query({ fieldManager: FIELD_MANAGER }), body);
   }
 
   /** Starts a watch; returns a function that stops it. */
-  watch(
+  private watch(
     path: string,
     params: Record<string, string | number | boolean | undefined>,
     onEvent: (type: string, object: any) => void,
@@ -335,10 +334,11 @@ export class Cluster {
    * server ends it or sends an ERROR event, `resync` re-reads the current state (and returns the
    * resourceVersion to go on from) and the watch starts again. Returns a function that stops it.
    */
-  watchContinuously(
-    path: string,
-    params: Record<string, string | undefined>,
-    onEvent: (type: string, object: any) => void,
+  watchContinuously<K extends ResourceKind>(
+    kind: K,
+    namespace: string,
+    params: Selectors & { resourceVersion?: string },
+    onEvent: (type: string, object: KindObjects[K]) => void,
     resync: () => Promise<string | undefined>,
     onFailure: (err: unknown) => void,
   ): () => void {
@@ -365,7 +365,7 @@ export class Cluster {
         resyncAndStart();
       };
       current = this.watch(
-        path,
+        resourcePath(kind, namespace),
         { ...params, resourceVersion },
         (type, object) => {
           if (mine !== generation) return;

@@ -1,9 +1,8 @@
-import { AnnotationReader, isDamaged, type Damaged } from './annotation-values.js';
-import type { KindObjects } from '../kube/cluster.js';
+import { AnnotationReader, type Damaged } from './annotation-values.js';
+import type { KindObjects, ObjectRef } from '../kube/cluster.js';
+import { kindName } from '../kube/types.js';
 import { KEY_PREFIX } from './copy-record.js';
-import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
-
-export { SCALABLE_KINDS, isDamaged, type ScalableKind };
+import type { ScalableKind } from '../target/kinds.js';
 
 /**
  * The scale-down lock, recorded on the held workload itself. Pure: decoding, deciding and the
@@ -83,10 +82,12 @@ export function readHold(meta: Meta | undefined, kind: ScalableKind): Hold | Dam
  * One line for a damaged hold: what is wrong, that the workload was left as it is, and what to do.
  * The restore would need the recorded original, so a person has to set it right.
  */
-export function damagedHoldMessage(kindName: string, namespace: string, damage: Damaged): string {
+export function damagedHoldMessage(ref: ObjectRef, damage: Damaged): string {
+  const { namespace } = ref;
+  const named = kindName(ref);
   return (
-    `${kindName} in namespace ${namespace} has a damaged scale-down hold (${damage.damaged}); left it as it is: ` +
-    `fix ${damage.keys.join(', ')} ("kubectl annotate ${kindName} -n ${namespace} KEY=VALUE --overwrite") and run "kubectl copy-target gc -n ${namespace}", ` +
+    `${named} in namespace ${namespace} has a damaged scale-down hold (${damage.damaged}); left it as it is: ` +
+    `fix ${damage.keys.join(', ')} ("kubectl annotate ${named} -n ${namespace} KEY=VALUE --overwrite") and run "kubectl copy-target gc -n ${namespace}", ` +
     `or restore it by hand and remove the ${KEY_PREFIX}/hold-* annotations and the ${HoldKeys.held} label`
   );
 }
@@ -142,7 +143,9 @@ const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, 
  * suspended). `ifLeaseExpires` is the raw lease annotation a stale judgement was made on. If someone scaled or resumed it meanwhile, their value wins: we only remove our
  * annotations and warn.
  */
-export function releasePatch(kind: ScalableKind, object: KindObjects[ScalableKind], hold: Hold, kindName: string, ifLeaseExpires?: string): Release {
+export function releasePatch(target: { kind: ScalableKind; name: string }, object: KindObjects[ScalableKind], hold: Hold, ifLeaseExpires?: string): Release {
+  const { kind } = target;
+  const named = kindName(target);
   const annotations = object.metadata?.annotations ?? {};
   const patch: Release['patch'] = [{ op: 'test', path: `/metadata/annotations/${pointer(HoldKeys.session)}`, value: hold.session }];
   // Restoring a hold judged stale: only while its lease is still the one judged expired, so a
@@ -156,8 +159,8 @@ export function releasePatch(kind: ScalableKind, object: KindObjects[ScalableKin
     patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: hold.original });
   } else {
     warning = suspends(kind)
-      ? `${kindName} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`
-      : `${kindName} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
+      ? `${named} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`
+      : `${named} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
   }
   for (const key of HOLD_RECORD_KEYS) {
     if (key in annotations) {

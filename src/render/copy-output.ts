@@ -5,7 +5,7 @@ import { writeData, writeLine, type IOStreams } from './terminal.js';
 
 // What a copy prints: the pod (or, for a dry run, the Job) on stdout, the next steps on stderr.
 
-export function printPod(streams: IOStreams, pod: V1Pod, output: OutputFormat, namespace: string, container?: string): void {
+export function printPod(streams: IOStreams, pod: V1Pod, { output, container }: { output: OutputFormat; container?: string }): void {
   const name = pod.metadata!.name!;
   if (output === 'json' || output === 'yaml') {
     writeData(streams.out, formatObjects([withoutManagedFields({ apiVersion: 'v1', kind: 'Pod', ...pod })], output, toYaml));
@@ -14,7 +14,7 @@ export function printPod(streams: IOStreams, pod: V1Pod, output: OutputFormat, n
   } else {
     writeLine(streams.out, name);
     // One suggestion a line: together they wrapped on a 140-column terminal.
-    for (const line of nextSteps(name, namespace, container)) writeLine(streams.err, line);
+    for (const line of nextSteps({ name, namespace: pod.metadata!.namespace!, container })) writeLine(streams.err, line);
   }
 }
 
@@ -22,7 +22,7 @@ export function printPod(streams: IOStreams, pod: V1Pod, output: OutputFormat, n
 export const namespaceFlag = (namespace: string): string => (namespace === 'default' ? '' : ` -n ${namespace}`);
 
 /** The `Next:` hint after a copy: each suggestion on its own short line. */
-function nextSteps(name: string, namespace: string, container?: string): string[] {
+function nextSteps({ name, namespace, container }: { name: string; namespace: string; container?: string }): string[] {
   const ns = namespaceFlag(namespace);
   const into = container === undefined ? '' : ` -c ${container}`;
   const targetPath = container === undefined ? `pod/${name}` : `pod/${name}/container/${container}`;

@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import { kindOf, type Cluster, type KindObject, type KindObjects, type ResourceKind } from '../kube/cluster.js';
+import { kindOf, type Cluster, type KindObject, type KindObjects, type ObjectRef, type ResourceKind } from '../kube/cluster.js';
 import { kindName, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
@@ -26,7 +26,7 @@ export interface ResolvedTarget {
 
 /** Reads the target and extracts its pod template, following a Service to the workload behind it. */
 export async function resolveTarget(cluster: Cluster, target: Target, namespace: string): Promise<ResolvedTarget> {
-  if (target.kind === 'service') return resolveService(cluster, target.name, namespace);
+  if (target.kind === 'service') return resolveService(cluster, { name: target.name, namespace });
   const object = await cluster.read({ kind: target.kind, namespace, name: target.name });
   return fromObject(cluster, { kind: target.kind, object } as KindObject<CopyableKind>, namespace);
 }
@@ -118,22 +118,23 @@ function keepClaimVolumes(template: V1PodTemplateSpec, pod: V1Pod, claimTemplate
   }
 }
 
-async function resolveService(cluster: Cluster, name: string, namespace: string): Promise<ResolvedTarget> {
+async function resolveService(cluster: Cluster, { name, namespace }: Omit<ObjectRef<'service'>, 'kind'>): Promise<ResolvedTarget> {
   const service = await cluster.read({ kind: 'service', namespace, name });
+  const named = kindName({ kind: 'service', name });
   const selector: Record<string, string> | undefined = service.spec?.selector;
   if (!selector || Object.keys(selector).length === 0) {
-    throw new CliError(`service/${name} has no selector, so no workload behind it; name the workload instead`);
+    throw new CliError(`${named} has no selector, so no workload behind it; name the workload instead`);
   }
   const labelSelector = selectorQuery({ matchLabels: selector })!;
-  const pods = (await cluster.listPods(namespace, labelSelector)).filter((p) => !p.metadata?.deletionTimestamp);
+  const pods = (await cluster.list('pod', namespace, { labelSelector })).filter((p) => !p.metadata?.deletionTimestamp);
   // Prefer a pod that is not itself a copy, so following a service never copies a copy.
   const pod = pods.find((p) => !isCopyPod(p)) ?? pods[0];
-  if (!pod) throw new CliError(`service/${name} selects no pods (selector ${labelSelector}); is the workload scaled to zero?`);
+  if (!pod) throw new CliError(`${named} selects no pods (selector ${labelSelector}); is the workload scaled to zero?`);
   const top = await topController(cluster, { kind: 'pod', object: pod }, namespace);
   // A workload kind we cannot copy from (a DaemonSet, say): copy the pod itself.
   const from: KindObject<CopyableKind> = isCopyable(top) ? top : { kind: 'pod', object: pod };
   const resolved = await fromObject(cluster, from, namespace);
-  return { ...resolved, via: `service/${name} selects pods of ${kindName({ kind: top.kind, name: resolved.name })}` };
+  return { ...resolved, via: `${named} selects pods of ${kindName({ kind: top.kind, name: resolved.name })}` };
 }
 
 const COPYABLE_KINDS: readonly string[] = ['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'] satisfies CopyableKind[];

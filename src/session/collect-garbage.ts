@@ -6,7 +6,9 @@ import { faultPoint } from '../fault.js';
 import type { Cluster, ObjectRef } from '../kube/cluster.js';
 import { kindName } from '../kube/types.js';
 import { copyStaleReason, decidedByHold, holdStaleReason } from '../plan/liveness.js';
-import { damagedHoldMessage, isDamaged, readHold, SCALABLE_KINDS, HoldKeys, type ScalableKind } from '../plan/hold-record.js';
+import { isDamaged } from '../plan/annotation-values.js';
+import { damagedHoldMessage, readHold, HoldKeys } from '../plan/hold-record.js';
+import { SCALABLE_KINDS, type ScalableKind } from '../target/kinds.js';
 
 /** Tells `kubectl describe` readers that the original came back, and why (best effort). */
 async function recordRestore(cluster: Cluster, ref: ObjectRef<ScalableKind>, released: Released, why: string): Promise<void> {
@@ -116,7 +118,8 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
   const now = cluster.now();
   for (const kind of SCALABLE_KINDS) {
     // Only Rollouts may be missing altogether (no Argo Rollouts CRD: a 404); a 403 or a timeout is reported.
-    const held = kind === 'rollout' ? ((await cluster.listIfServed(kind, namespace, `${HoldKeys.held}=true`)) ?? []) : await cluster.list(kind, namespace, `${HoldKeys.held}=true`);
+    const selectors = { labelSelector: `${HoldKeys.held}=true` };
+    const held = kind === 'rollout' ? ((await cluster.listIfServed(kind, namespace, selectors)) ?? []) : await cluster.list(kind, namespace, selectors);
     for (const object of held) {
       const ns = object.metadata!.namespace!;
       const ref = { kind, namespace: ns, name: object.metadata!.name! };
@@ -124,7 +127,7 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       const hold = readHold(object.metadata, kind);
       if (!hold) continue;
       if (isDamaged(hold)) {
-        report(`gc: ${damagedHoldMessage(named, ns, hold)}`);
+        report(`gc: ${damagedHoldMessage(ref, hold)}`);
         continue;
       }
       const jobExists = liveJobs.has(`${ns}/${hold.copyJob}`);

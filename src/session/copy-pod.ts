@@ -35,7 +35,7 @@ export async function createAndWait(
   progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
     const pod = await untilInterrupted(
-      (abort) => waitForCopyPod(cluster, namespace, jobName, podRunningTimeoutMs, progress, abort),
+      (abort) => waitForCopyPod(cluster, { namespace, name: jobName }, podRunningTimeoutMs, progress, abort),
       'waiting for the copy pod',
     );
     // Recorded on the Job so `status` needs a single list call to name the pod.

@@ -107,7 +107,7 @@ export async function copyHoldingOriginal(
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, req.output, resolved.namespace, req.container);
+    printPod(streams, pod, req);
     if (req.detach) {
       await session.detach(expiresAt);
       detached = true;

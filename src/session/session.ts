@@ -173,7 +173,8 @@ export class ScaleDownSession {
           }
         };
         stopWatch = this.cluster.watchContinuously(
-          `/api/v1/namespaces/${ns}/pods`,
+          'pod',
+          ns,
           { fieldSelector: `metadata.name=${podName}` },
           onPod,
           async () => {

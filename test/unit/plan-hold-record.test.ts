@@ -11,8 +11,8 @@ import {
   renewPatch,
   holdTakingPatch,
   type Hold,
-  type ScalableKind,
 } from '../../src/plan/hold-record.js';
+import type { ScalableKind } from '../../src/target/kinds.js';
 import type { Damaged } from '../../src/plan/annotation-values.js';
 import type { V1CronJob, V1Job } from '../../src/kube/types.js';
 
@@ -149,7 +149,7 @@ describe('readHold of a malformed hold: damaged, naming the annotation, never gu
 
   it('damagedHoldMessage names the workload, what is wrong and what to do', () => {
     const damage = withValue(HoldKeys.original, 'lots') as Damaged;
-    expect(damagedHoldMessage('deployment/web', 'shop', damage)).toBe(
+    expect(damagedHoldMessage({ kind: 'deployment', namespace: 'shop', name: 'web' }, damage)).toBe(
       'deployment/web in namespace shop has a damaged scale-down hold (copy-target.dev/hold-original="lots" is not a whole number from 0 to 150000); ' +
         'left it as it is: fix copy-target.dev/hold-original ("kubectl annotate deployment/web -n shop KEY=VALUE --overwrite") and run "kubectl copy-target gc -n shop", ' +
         'or restore it by hand and remove the copy-target.dev/hold-* annotations and the copy-target.dev/held label',
@@ -242,7 +242,7 @@ describe('releasePatch', () => {
 
   it('restores an untouched workload to its original replicas and removes the hold', () => {
     const object = heldObject('deployment', hold({ original: 3 }), { replicas: 3 });
-    const { patch, warning } = releasePatch('deployment', object, hold({ original: 3 }), 'deployment/web');
+    const { patch, warning } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold({ original: 3 }));
     expect(warning).toBeUndefined();
     expect(patch).toEqual([
       sessionTest,
@@ -259,7 +259,7 @@ describe('releasePatch', () => {
 
   it('restores a hold judged stale only while its lease is still the one judged', () => {
     const object = heldObject('deployment', hold({ original: 3 }), { replicas: 3 });
-    const { patch } = releasePatch('deployment', object, hold({ original: 3 }), 'deployment/web', '2025-03-01T10:00:30.000Z');
+    const { patch } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold({ original: 3 }), '2025-03-01T10:00:30.000Z');
     expect(patch.slice(0, 2)).toEqual([
       sessionTest,
       { op: 'test', path: '/metadata/annotations/copy-target.dev~1hold-lease-expires', value: '2025-03-01T10:00:30.000Z' },
@@ -269,7 +269,7 @@ describe('releasePatch', () => {
   it('leaves a scale someone else set, and warns naming it', () => {
     const object = heldObject('deployment', hold({ original: 3 }), {});
     object.spec.replicas = 5;
-    const { patch, warning } = releasePatch('deployment', object, hold({ original: 3 }), 'deployment/web');
+    const { patch, warning } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold({ original: 3 }));
     expect(warning).toBe('deployment/web was scaled to 5 by someone else while held; leaving it at 5 instead of restoring 3');
     expect(patch.filter((p) => p.op === 'replace')).toEqual([]);
     expect(patch.map((p) => p.path)).not.toContain('/spec/replicas');
@@ -279,7 +279,7 @@ describe('releasePatch', () => {
   it('treats replicas removed (API default 1) as touched', () => {
     const object = heldObject('deployment', hold(), {});
     delete object.spec.replicas;
-    const { patch, warning } = releasePatch('deployment', object, hold(), 'deployment/web');
+    const { patch, warning } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold());
     expect(warning).toBe('deployment/web was scaled to 1 by someone else while held; leaving it at 1 instead of restoring 3');
     expect(patch.map((p) => p.op)).not.toContain('replace');
   });
@@ -287,7 +287,7 @@ describe('releasePatch', () => {
   it('un-suspends an untouched CronJob to its original suspend value', () => {
     const h = hold({ original: false });
     const object = heldObject('cronjob', h, { schedule: '* * * * *' });
-    const { patch, warning } = releasePatch('cronjob', object, h, 'cronjob/nightly');
+    const { patch, warning } = releasePatch({ kind: 'cronjob', name: 'nightly' }, object, h);
     expect(warning).toBeUndefined();
     expect(patch).toEqual([
       sessionTest,
@@ -302,7 +302,7 @@ describe('releasePatch', () => {
     const h = hold({ original: false });
     const object = heldObject('cronjob', h, {});
     object.spec.suspend = false;
-    const { patch, warning } = releasePatch('job', object, h, 'job/migrate');
+    const { patch, warning } = releasePatch({ kind: 'job', name: 'migrate' }, object, h);
     expect(warning).toBe('job/migrate was resumed by someone else while held; leaving spec.suspend=false as they set it');
     expect(patch.map((p) => p.path)).not.toContain('/spec/suspend');
     expect(patch).toEqual([sessionTest, ...removeHoldAnnotations, removeHeldLabel]);
@@ -313,7 +313,7 @@ describe('releasePatch', () => {
       metadata: { annotations: { [HoldKeys.session]: 'sess-1', [HoldKeys.original]: '2', [HoldKeys.policy]: 'forbidden' } },
       spec: { replicas: 0 },
     };
-    const { patch } = releasePatch('statefulset', object, hold({ original: 2 }), 'statefulset/db');
+    const { patch } = releasePatch({ kind: 'statefulset', name: 'db' }, object, hold({ original: 2 }));
     expect(patch).toEqual([
       sessionTest,
       { op: 'test', path: '/spec/replicas', value: 0 },
@@ -325,7 +325,7 @@ describe('releasePatch', () => {
 
   it('escapes every "/" in keys as ~1 and leaves none unescaped after the annotations prefix', () => {
     const object = heldObject('deployment', hold(), { replicas: 1 });
-    const { patch } = releasePatch('deployment', object, hold(), 'deployment/web');
+    const { patch } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold());
     for (const op of patch.filter((p) => p.path.startsWith('/metadata/'))) {
       expect(op.path).toMatch(/^\/metadata\/(annotations|labels)\/copy-target\.dev~1[a-z-]+$/);
     }

@@ -15,7 +15,7 @@ const pod = { metadata: { name: 'copy-web-abcde', namespace: 'shop', managedFiel
 describe('printPod', () => {
   it('writes the pod name to out and the next steps to err', () => {
     const s = streams();
-    printPod(s.streams, pod, undefined, 'shop', 'app');
+    printPod(s.streams, pod, { output: undefined, container: 'app' });
     expect(s.out).toEqual(['copy-web-abcde\n']);
     expect(s.err).toEqual([
       'Next: kubectl exec -it copy-web-abcde -c app -n shop -- sh\n',
@@ -25,14 +25,14 @@ describe('printPod', () => {
 
   it('writes only pod/NAME to out with -o name, and no hint', () => {
     const s = streams();
-    printPod(s.streams, pod, 'name', 'default');
+    printPod(s.streams, pod, { output: 'name' });
     expect(s.out).toEqual(['pod/copy-web-abcde\n']);
     expect(s.err).toEqual([]);
   });
 
   it('writes the pod as JSON to out with -o json, without managedFields', () => {
     const s = streams();
-    printPod(s.streams, pod, 'json', 'default');
+    printPod(s.streams, pod, { output: 'json' });
     expect(JSON.parse(s.out.join(''))).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'copy-web-abcde', namespace: 'shop' } });
     expect(s.err).toEqual([]);
   });
