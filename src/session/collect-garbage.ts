@@ -86,7 +86,6 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
   const now = cluster.now();
   const live: Copy[] = [];
   for (const copy of copies) {
-    if (copy.job.metadata?.deletionTimestamp) continue;
     // One copy we may not clean (someone else's, forbidden) must not fail the command at hand.
     let done: string;
     try {
@@ -95,6 +94,8 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
         live.push(copy);
         continue;
       }
+      // Stale as being deleted: whoever deletes it restores what it held; nothing to do twice.
+      if (jobState(copy.job).terminating) continue;
       await faultPoint('gc-after-judging');
       done = `is stale (${stale.reason}): ${await removeStaleCopy(cluster, copy, stale.judgedLease)}`;
     } catch (err) {
