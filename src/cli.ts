@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
+import { announceFaultsOn } from './fault.js';
 import { installSignalHandlers } from './session/interrupt.js';
 import { bodyLimitFor, setRequestLogger } from './kube/request-log.js';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
     return ExitCode.ok;
   }
   installSignalHandlers(streams);
+  announceFaultsOn(streams.err);
   const { level, argv: rest } = takeVerbosity(argv);
   const verbose = level > 0;
   if (level >= 6) setRequestLogger((line) => writeLine(streams.err, escapeTerminal(line)), bodyLimitFor(level));

@@ -30,12 +30,19 @@ export type FaultStep = (typeof FAULT_STEPS)[number];
 
 const PAUSE_MS = 4000;
 
+/** Where a pause is announced: the stream a test reads (cli.ts passes stderr). */
+let announcements: Pick<NodeJS.WriteStream, 'write'> | undefined;
+
+export function announceFaultsOn(stream: Pick<NodeJS.WriteStream, 'write'>): void {
+  announcements = stream;
+}
+
 export async function faultPoint(step: FaultStep): Promise<void> {
   const fault = process.env.COPY_TARGET_FAULT;
   if (fault === undefined) return;
   if (fault === step) process.kill(process.pid, 'SIGKILL');
   if (fault === `pause:${step}`) {
-    writeLine(process.stderr, `fault: pausing ${PAUSE_MS / 1000}s at ${step}`); // what the test waits for
+    if (announcements) writeLine(announcements, `fault: pausing ${PAUSE_MS / 1000}s at ${step}`); // what the test waits for
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   }
 }

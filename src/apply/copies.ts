@@ -42,7 +42,7 @@ export async function listCopies(cluster: Cluster, namespace: string | undefined
   return listed;
 }
 
-export const isFinished = (job: V1Job): boolean =>
+const isFinished = (job: V1Job): boolean =>
   (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 
 /** What liveness needs of a copy's Job (plan/liveness.ts). */

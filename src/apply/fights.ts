@@ -1,7 +1,6 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { fightWarnings } from '../plan/fight-warnings.js';
-import { kindName } from '../kube/types.js';
 
 /** Lists what may scale the workload back up (HPAs, KEDA ScaledObjects) and says so. */
 export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget): Promise<string[]> {
@@ -10,5 +9,5 @@ export async function fightingTheScaleDown(cluster: Cluster, target: ScaleTarget
     cluster.list('horizontalpodautoscaler', target.namespace).catch(() => []),
     cluster.list('scaledobject', target.namespace).catch(() => []),
   ]);
-  return fightWarnings(kindName(target), target.object, hpas, scaledObjects);
+  return fightWarnings(target, target.object, hpas, scaledObjects);
 }

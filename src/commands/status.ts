@@ -1,7 +1,7 @@
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import { toYaml } from '../kube/yaml.js';
-import { CopyKeys, originalOf } from '../plan/copy-record.js';
+import { CopyKeys, originalOf, scaleDownKeyOf } from '../plan/copy-record.js';
 import { copyStaleReason } from '../plan/liveness.js';
 import { parseOutputFormat, serialize, type OutputFormat } from '../render/output.js';
 import { timeLeft } from '../render/duration.js';
@@ -92,7 +92,7 @@ function damagedRow(d: DamagedCopy, now: Date): StatusRow {
     target: kindName({ kind: a(CopyKeys.targetKind) ?? '?', name: a(CopyKeys.targetName) ?? '?' }),
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? d.job.metadata!.name!,
-    scaleDown: a(CopyKeys.scaleDown) === 'true',
+    scaleDown: a(scaleDownKeyOf(d.job.metadata?.annotations ?? {})) === 'true',
     phase: jobPhase(d.job),
     age: formatAge(new Date(String(d.job.metadata?.creationTimestamp ?? '')), now),
     owner: `${a(CopyKeys.user) ?? '?'}@${a(CopyKeys.host) ?? '?'}`,
@@ -109,7 +109,7 @@ function damagedObject(d: DamagedCopy) {
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? null,
     copyJobName: d.job.metadata!.name!,
-    scaleDown: a(CopyKeys.scaleDown) ?? null,
+    scaleDown: a(scaleDownKeyOf(d.job.metadata?.annotations ?? {})) ?? null,
     phase: jobPhase(d.job),
     user: a(CopyKeys.user) ?? null,
     host: a(CopyKeys.host) ?? null,

@@ -171,7 +171,7 @@ function withUserFlags(user: KubeUser, flags: ConnectionFlags): KubeUser {
 }
 
 /** kubectl's --request-timeout: 0 means none (Infinity); a bare number is seconds; else a Go-style duration. */
-export function parseRequestTimeout(value: string): number {
+function parseRequestTimeout(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   if (!match) throw new UsageError(`invalid --request-timeout "${value}"; expected a duration such as 1ms, 5s or 1m (0: no timeout)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;

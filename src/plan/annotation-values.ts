@@ -20,7 +20,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:
 const SHOWN_VALUE_MAX = 40;
 
 /** A value as a message quotes it: JSON-quoted, cut short (a value may be 10,000 characters long). */
-export function quoteValue(value: string): string {
+function quoteValue(value: string): string {
   return value.length <= SHOWN_VALUE_MAX
     ? JSON.stringify(value)
     : `${JSON.stringify(value.slice(0, SHOWN_VALUE_MAX))}... (${value.length} characters)`;

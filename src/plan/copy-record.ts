@@ -15,6 +15,11 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
  */
 const LEGACY_SCALE_DOWN_KEY = `${KEY_PREFIX}/scale-down`;
 
+/** The annotation that says "made with --scale-down" on this copy: the new key, or an old copy's legacy key. */
+export function scaleDownKeyOf(annotations: Record<string, string>): string {
+  return CopyKeys.scaleDown in annotations || !(LEGACY_SCALE_DOWN_KEY in annotations) ? CopyKeys.scaleDown : LEGACY_SCALE_DOWN_KEY;
+}
+
 export const CopyKeys = {
   targetKind: `${KEY_PREFIX}/target-kind`,
   targetName: `${KEY_PREFIX}/target-name`,
@@ -114,7 +119,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
     targetNamespace: read.label(CopyKeys.targetNamespace),
     user: read.text(CopyKeys.user),
     host: read.text(CopyKeys.host),
-    scaleDown: read.boolean(read.has(CopyKeys.scaleDown) || !read.has(LEGACY_SCALE_DOWN_KEY) ? CopyKeys.scaleDown : LEGACY_SCALE_DOWN_KEY),
+    scaleDown: read.boolean(scaleDownKeyOf(meta.annotations ?? {})),
     createdAt: read.timestamp(CopyKeys.createdAt),
     expiresAt: read.timestamp(CopyKeys.expiresAt),
   };

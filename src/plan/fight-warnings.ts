@@ -1,5 +1,5 @@
 import type { KindObjects } from '../kube/cluster.js';
-import type { ScaledObject, V1CronJob, V2HorizontalPodAutoscaler } from '../kube/types.js';
+import { kindName, type ScaledObject, type V1CronJob, type V2HorizontalPodAutoscaler } from '../kube/types.js';
 import type { ScalableKind } from '../target/kinds.js';
 /**
  * Things that will fight a scale-down: autoscalers that scale the workload back up, and GitOps
@@ -18,25 +18,26 @@ interface Ref {
   apiVersion?: string;
 }
 
-export function fightWarnings(kindName: string, workload: KindObjects[ScalableKind], hpas: V2HorizontalPodAutoscaler[], scaledObjects: ScaledObject[]): string[] {
-  const [kind, name] = kindName.split('/') as [string, string];
+export function fightWarnings(target: { kind: ScalableKind; name: string }, workload: KindObjects[ScalableKind], hpas: V2HorizontalPodAutoscaler[], scaledObjects: ScaledObject[]): string[] {
+  const { kind, name } = target;
+  const named = kindName(target);
   const targets = (ref: Ref | undefined) => ref?.name === name && ref.kind?.toLowerCase() === kind;
   const warnings: string[] = [];
   for (const hpa of hpas.filter((h) => targets(h.spec?.scaleTargetRef))) {
-    warnings.push(`HorizontalPodAutoscaler ${hpa.metadata?.name} targets ${kindName} and may scale it back up while the copy runs`);
+    warnings.push(`HorizontalPodAutoscaler ${hpa.metadata?.name} targets ${named} and may scale it back up while the copy runs`);
   }
   for (const so of scaledObjects.filter((s) => targets({ kind: 'deployment', ...s.spec?.scaleTargetRef }))) {
-    warnings.push(`KEDA ScaledObject ${so.metadata?.name} targets ${kindName} and may scale it back up while the copy runs`);
+    warnings.push(`KEDA ScaledObject ${so.metadata?.name} targets ${named} and may scale it back up while the copy runs`);
   }
   for (const marker of GITOPS_MARKERS) {
     if (workload.metadata?.[marker.where]?.[marker.key] !== undefined) {
-      warnings.push(`${kindName} is managed by ${marker.tool} (${marker.key}); a sync with self-heal may restore its replicas`);
+      warnings.push(`${named} is managed by ${marker.tool} (${marker.key}); a sync with self-heal may restore its replicas`);
     }
   }
   // Suspending a CronJob stops new runs, not the Jobs it already started.
   const active: Ref[] = kind === 'cronjob' ? ((workload as V1CronJob).status?.active ?? []) : [];
   if (active.length > 0) {
-    warnings.push(`suspending ${kindName} does not stop the Jobs it already started (${active.map((j) => `job/${j.name}`).join(', ')}); they keep running beside the copy`);
+    warnings.push(`suspending ${named} does not stop the Jobs it already started (${active.map((j) => kindName({ kind: 'job', name: j.name ?? '' })).join(', ')}); they keep running beside the copy`);
   }
   return warnings;
 }

@@ -15,7 +15,7 @@ export interface Injection {
 }
 
 export const ISTIO_STATUS = 'sidecar.istio.io/status';
-export const LINKERD_PROXY_VERSION = 'linkerd.io/proxy-version';
+const LINKERD_PROXY_VERSION = 'linkerd.io/proxy-version';
 
 /** What linkerd's injector adds (its annotation carries a version, not a list). */
 const LINKERD = {

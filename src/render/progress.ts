@@ -30,7 +30,7 @@ const CHECK = '✔';
 const GREEN = '\x1b[32m';
 const RESET = '\x1b[0m';
 /** The only sequence the spinner needs: back to column 1, erase the line. */
-export const CLEAR_LINE = '\r\x1b[2K';
+const CLEAR_LINE = '\r\x1b[2K';
 const ELLIPSIS = '…';
 
 /** https://no-color.org: any non-empty NO_COLOR disables colour; a dumb terminal has none. */

@@ -18,7 +18,7 @@ export interface StatusRow {
   damaged?: boolean;
 }
 
-export const NO_ACTIVE_TARGETS = 'No active copy targets\n';
+const NO_ACTIVE_TARGETS = 'No active copy targets\n';
 
 const ASCII_BORDER: TableUserConfig['border'] = {
   topBody: '-',

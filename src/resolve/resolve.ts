@@ -3,6 +3,7 @@ import { kindOf, type Cluster, type KindObject, type KindObjects, type ObjectRef
 import { kindName, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '../kube/types.js';
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
+import { CopyKeys } from '../plan/copy-record.js';
 import { selectorQuery } from '../plan/selector.js';
 import { controllerRef, topController } from './top-controller.js';
 import type { TargetKind } from '../target/kinds.js';
@@ -50,11 +51,11 @@ async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, name
       const spec = read.object.spec;
       const ref = spec?.workloadRef;
       if (spec?.template || !ref) {
-        if (!spec?.template) throw new CliError(`rollout/${base.name} has neither spec.template nor spec.workloadRef`);
+        if (!spec?.template) throw new CliError(`${kindName({ kind: 'rollout', name: base.name })} has neither spec.template nor spec.workloadRef`);
         return { ...base, template: spec.template };
       }
       if (ref.kind !== 'Deployment') {
-        throw new CliError(`rollout/${base.name} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
+        throw new CliError(`${kindName({ kind: 'rollout', name: base.name })} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
       }
       const deployment = await cluster.read({ kind: 'deployment', namespace, name: ref.name ?? '' });
       return { ...base, template: deployment.spec!.template };
@@ -76,7 +77,7 @@ const claimTemplateNamesOf = (statefulSet: V1StatefulSet): string[] => (stateful
  * not read) is copied live, less what a sidecar injector's status annotation says it added.
  */
 async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Pick<ResolvedTarget, 'template' | 'claimTemplateNames' | 'notes'>> {
-  const podRef = `pod/${pod.metadata?.name}`;
+  const podRef = kindName({ kind: 'pod', name: pod.metadata?.name ?? '' });
   const owner = controllerRef(pod.metadata);
   const kind = owner && kindOf(owner.apiVersion, owner.kind);
   let live: string | undefined;
@@ -140,4 +141,4 @@ async function resolveService(cluster: Cluster, { name, namespace }: Omit<Object
 const COPYABLE_KINDS: readonly string[] = ['pod', 'deployment', 'statefulset', 'replicaset', 'rollout', 'job', 'cronjob'] satisfies CopyableKind[];
 const isCopyable = (read: KindObject): read is KindObject<CopyableKind> => COPYABLE_KINDS.includes(read.kind);
 
-const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['copy-target.dev/copy'] === 'true';
+const isCopyPod = (pod: V1Pod): boolean => pod.metadata?.labels?.[CopyKeys.copy] === 'true';

@@ -89,8 +89,3 @@ export function parseTarget(text: string): Target {
   if (extra.length > 0) throw invalid(`unexpected extra segment ${JSON.stringify(extra.join('/'))} in target ${quoted}`);
   return { kind, name, container };
 }
-
-/** `deployment/web`: the kind in its full spelling, as messages and tables show it. */
-export function formatTarget(kind: TargetKind, name: string): string {
-  return `${kind}/${name}`;
-}

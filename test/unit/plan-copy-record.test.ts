@@ -10,6 +10,7 @@ import {
   isControllerGeneratedLabel,
   isValidLabelValue,
   readCopyRecord,
+  scaleDownKeyOf,
   sessionAnnotations,
   type CopyRecord,
   type CopySession,
@@ -142,6 +143,12 @@ describe('readCopyRecord', () => {
     expect((both as CopyRecord).scaleDown).toBe(true);
     // Neither: a damaged record naming the current key.
     expect(readCopyRecord({ ...meta, annotations: withoutNew })).toMatchObject({ keys: [CopyKeys.scaleDown] });
+  });
+
+  it('names the key a damaged record is shown by: the new one, or an old copy\'s legacy one', () => {
+    expect(scaleDownKeyOf({ [CopyKeys.scaleDown]: 'true', 'copy-target.dev/scale-down': 'false' })).toBe(CopyKeys.scaleDown);
+    expect(scaleDownKeyOf({ 'copy-target.dev/scale-down': 'true' })).toBe('copy-target.dev/scale-down');
+    expect(scaleDownKeyOf({})).toBe(CopyKeys.scaleDown);
   });
 });
 

@@ -10,8 +10,8 @@ const hpa = (name: string, kind: string, target: string) =>
 
 describe('fightWarnings', () => {
   it('returns nothing when nothing fights the scale-down', () => {
-    expect(fightWarnings('deployment/web', workload, [], [])).toEqual([]);
-    expect(fightWarnings('deployment/web', {}, [], [])).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, workload, [], [])).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, {}, [], [])).toEqual([]);
   });
 
   it('warns about an HPA targeting the workload, not one targeting another', () => {
@@ -21,57 +21,57 @@ describe('fightWarnings', () => {
       hpa('web-sts-hpa', 'StatefulSet', 'web'),
       { metadata: { name: 'no-spec' } } as V2HorizontalPodAutoscaler,
     ];
-    expect(fightWarnings('deployment/web', workload, hpas, [])).toEqual([
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, workload, hpas, [])).toEqual([
       'HorizontalPodAutoscaler web-hpa targets deployment/web and may scale it back up while the copy runs',
     ]);
-    expect(fightWarnings('statefulset/web', workload, hpas, [])).toEqual([
+    expect(fightWarnings({ kind: 'statefulset', name: 'web' }, workload, hpas, [])).toEqual([
       'HorizontalPodAutoscaler web-sts-hpa targets statefulset/web and may scale it back up while the copy runs',
     ]);
-    expect(fightWarnings('deployment/other', workload, hpas, [])).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'other' }, workload, hpas, [])).toEqual([]);
   });
 
   it('warns about a KEDA ScaledObject with an explicit kind', () => {
     const scaledObjects = [
       { metadata: { name: 'db-so' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' } } },
     ];
-    expect(fightWarnings('statefulset/db', workload, [], scaledObjects)).toEqual([
+    expect(fightWarnings({ kind: 'statefulset', name: 'db' }, workload, [], scaledObjects)).toEqual([
       'KEDA ScaledObject db-so targets statefulset/db and may scale it back up while the copy runs',
     ]);
-    expect(fightWarnings('deployment/db', workload, [], scaledObjects)).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'db' }, workload, [], scaledObjects)).toEqual([]);
   });
 
   it('treats a KEDA ScaledObject without kind as targeting a Deployment', () => {
     const scaledObjects = [{ metadata: { name: 'web-so' }, spec: { scaleTargetRef: { name: 'web' } } }];
-    expect(fightWarnings('deployment/web', workload, [], scaledObjects)).toEqual([
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, workload, [], scaledObjects)).toEqual([
       'KEDA ScaledObject web-so targets deployment/web and may scale it back up while the copy runs',
     ]);
-    expect(fightWarnings('statefulset/web', workload, [], scaledObjects)).toEqual([]);
-    expect(fightWarnings('deployment/api', workload, [], scaledObjects)).toEqual([]);
+    expect(fightWarnings({ kind: 'statefulset', name: 'web' }, workload, [], scaledObjects)).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'api' }, workload, [], scaledObjects)).toEqual([]);
   });
 
   it('warns about an Argo CD tracking annotation', () => {
     const argo = { metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:shop/web' } } };
-    expect(fightWarnings('deployment/web', argo, [], [])).toEqual([
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, argo, [], [])).toEqual([
       'deployment/web is managed by Argo CD (argocd.argoproj.io/tracking-id); a sync with self-heal may restore its replicas',
     ]);
   });
 
   it('warns about a Flux label', () => {
     const flux = { metadata: { labels: { app: 'web', 'kustomize.toolkit.fluxcd.io/name': 'apps' } } };
-    expect(fightWarnings('deployment/web', flux, [], [])).toEqual([
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, flux, [], [])).toEqual([
       'deployment/web is managed by Flux (kustomize.toolkit.fluxcd.io/name); a sync with self-heal may restore its replicas',
     ]);
   });
 
   it('does not mistake a marker in the wrong place for one', () => {
     const misplaced = { metadata: { labels: { 'argocd.argoproj.io/tracking-id': 'x' }, annotations: { 'kustomize.toolkit.fluxcd.io/name': 'apps' } } };
-    expect(fightWarnings('deployment/web', misplaced, [], [])).toEqual([]);
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, misplaced, [], [])).toEqual([]);
   });
 
   it('collects every warning, autoscalers first', () => {
     const both = { metadata: { labels: { 'helm.toolkit.fluxcd.io/name': 'web' } } };
     expect(
-      fightWarnings('deployment/web', both, [hpa('web-hpa', 'Deployment', 'web')], [{ metadata: { name: 'web-so' }, spec: { scaleTargetRef: { name: 'web' } } }]),
+      fightWarnings({ kind: 'deployment', name: 'web' }, both, [hpa('web-hpa', 'Deployment', 'web')], [{ metadata: { name: 'web-so' }, spec: { scaleTargetRef: { name: 'web' } } }]),
     ).toEqual([
       'HorizontalPodAutoscaler web-hpa targets deployment/web and may scale it back up while the copy runs',
       'KEDA ScaledObject web-so targets deployment/web and may scale it back up while the copy runs',
@@ -81,9 +81,9 @@ describe('fightWarnings', () => {
 
   it('names the Jobs a CronJob already started, which suspending it does not stop', () => {
     const cronJob = { metadata: { name: 'nightly' }, status: { active: [{ kind: 'Job', name: 'nightly-29001' }, { kind: 'Job', name: 'nightly-29002' }] } };
-    expect(fightWarnings('cronjob/nightly', cronJob, [], [])).toEqual([
+    expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, cronJob, [], [])).toEqual([
       'suspending cronjob/nightly does not stop the Jobs it already started (job/nightly-29001, job/nightly-29002); they keep running beside the copy',
     ]);
-    expect(fightWarnings('cronjob/nightly', { ...cronJob, status: {} }, [], [])).toEqual([]);
+    expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { ...cronJob, status: {} }, [], [])).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { CliError, ExitCode, UsageError } from '../../src/errors.js';
 import { TARGET_KINDS, type TargetKind } from '../../src/target/kinds.js';
-import { formatTarget, parseTarget, resolveKindAlias } from '../../src/target/parse.js';
+import { kindName } from '../../src/kube/types.js';
+import { parseTarget, resolveKindAlias } from '../../src/target/parse.js';
 
 const GRAMMAR =
   'expected KIND/NAME[/container/CONTAINER] with KIND one of pod, deployment, statefulset, replicaset, rollout, job, cronjob, service';
@@ -96,15 +97,15 @@ describe('resolveKindAlias', () => {
   });
 });
 
-describe('formatTarget', () => {
+describe('kindName', () => {
   it('joins the full kind and the name', () => {
-    expect(formatTarget('deployment', 'web')).toBe('deployment/web');
-    expect(formatTarget('cronjob', 'nightly')).toBe('cronjob/nightly');
+    expect(kindName({ kind: 'deployment', name: 'web' })).toBe('deployment/web');
+    expect(kindName({ kind: 'cronjob', name: 'nightly' })).toBe('cronjob/nightly');
   });
 
-  it('round-trips through parseTarget', () => {
+  it('names every kind in a form parseTarget reads back, so a message can be pasted as a target', () => {
     for (const kind of TARGET_KINDS) {
-      expect(parseTarget(formatTarget(kind, 'x'))).toEqual({ kind, name: 'x' });
+      expect(parseTarget(kindName({ kind, name: 'x' }))).toEqual({ kind, name: 'x' });
     }
   });
 });
