@@ -128,7 +128,6 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
   // Planned once up front: a wrong container name fails here, before anything is written.
   const plan = planCopy();
   const jobName = plan.job.metadata!.name!;
-  const expiresAt = new Date(now.getTime() + req.options.ttlSeconds * 1000);
 
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
   if (scaleTarget) {
@@ -163,6 +162,6 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
     printPod(streams, pod, req);
     return;
   }
-  await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt, jobName, planCopy });
+  await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt: plan.expiresAt, jobName, planCopy });
 }
 

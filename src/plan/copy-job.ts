@@ -62,6 +62,8 @@ export interface CopyPlanInput {
 export interface CopyPlan {
   job: V1Job;
   warnings: string[];
+  /** When the copy's --ttl runs out (a detached --scale-down session ends then too). */
+  expiresAt: Date;
 }
 
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
@@ -162,7 +164,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
       },
     },
   };
-  return { job, warnings };
+  return { job, warnings, expiresAt };
 }
 
 /**

@@ -75,4 +75,3 @@ export function renderStatus(rows: StatusRow[], opts: { wide: boolean }): string
 }
 
 /** Age as kubectl's AGE column prints it (see render/duration.ts). */
-export { formatAge } from './duration.js';

@@ -1,6 +1,9 @@
+import { loadYaml } from '@kubernetes/client-node';
 import { describe, it, expect } from 'vitest';
 import { ExitCode, UsageError } from '../../src/errors.js';
-import { formatName, formatObjects, parseOutputFormat, type OutputFormat } from '../../src/render/output.js';
+import { toYaml } from '../../src/kube/yaml.js';
+import { formatName, formatObjects, parseOutputFormat, serialize, type OutputFormat } from '../../src/render/output.js';
+import { CATALOG } from './hostile-strings.js';
 
 describe('parseOutputFormat', () => {
   const allowed: OutputFormat[] = ['json', 'yaml', 'name'];
@@ -84,5 +87,27 @@ describe('formatName', () => {
     expect(formatName('pod', 'web-abc')).toBe('pod/web-abc');
     expect(formatName('job.batch', 'copy-web')).toBe('job.batch/copy-web');
     expect(formatName('deployment.apps', 'web')).toBe('deployment.apps/web');
+  });
+});
+
+describe('serialize (-o json|yaml)', () => {
+  const hostile = Object.fromEntries(CATALOG.map(([what, value]) => [what, value]));
+  const document = { metadata: { annotations: hostile }, n: 3, list: ['plain', true] };
+
+  it('JSON: exact data with no raw control or bidi character', () => {
+    const text = serialize(document, 'json', toYaml);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
+    expect(JSON.parse(text)).toEqual(document);
+  });
+
+  it('YAML: exact data with no raw control or bidi character', () => {
+    const text = serialize(document, 'yaml', toYaml);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
+    expect(loadYaml(text)).toEqual(document);
+  });
+
+  it('YAML without such characters is what kubectl prints (nothing forced into quotes)', () => {
+    const plain = { metadata: { name: 'web', annotations: { a: 'b c' } }, count: 3 };
+    expect(serialize(plain, 'yaml', toYaml)).toBe('count: 3\nmetadata:\n  annotations:\n    a: b c\n  name: web\n');
   });
 });

@@ -1,25 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadYaml } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { toYaml } from '../../src/kube/yaml.js';
-import { serialize } from '../../src/render/output.js';
 import { escapeTerminal, writeLine, writeLines } from '../../src/render/terminal.js';
+import { CATALOG } from './hostile-strings.js';
 
-/** The hostile values of issue 13, each with how it must be shown. */
-const CATALOG: Array<[string, string, string]> = [
-  ['ANSI CSI (clear screen)', 'a\x1b[2Jb', 'a\\x1b[2Jb'],
-  ['OSC window title ended by BEL', '\x1b]0;pwned\x07', '\\x1b]0;pwned\\x07'],
-  ['OSC 8 hyperlink', '\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\', '\\x1b]8;;https://evil.example\\x1b\\click\\x1b]8;;\\x1b\\'],
-  ['backspace', 'rm -rf\x08\x08\x08\x08\x08\x08ls', 'rm -rf\\x08\\x08\\x08\\x08\\x08\\x08ls'],
-  ['carriage return overwriting the line', 'evil\rok', 'evil\\rok'],
-  ['newline starting a line of its own', 'a\nerror: fake', 'a\\nerror: fake'],
-  ['bidi override', 'txt.\u202eexe', 'txt.\\u202eexe'],
-  ['bidi isolate', '\u2066x\u2069', '\\u2066x\\u2069'],
-  ['C1 CSI', '\u009b2J', '\\x9b2J'],
-  ['DEL and NUL', 'a\x7fb\x00', 'a\\x7fb\\x00'],
-  ['tab', 'a\tb', 'a\\tb'],
-];
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 function sink(): { stream: { write: (s: string) => boolean }; text: () => string } {
@@ -68,27 +52,5 @@ describe('the output path', () => {
       .filter((file) => /\.write\(/.test(readFileSync(join(src, file), 'utf8')))
       .sort();
     expect(writers).toEqual([join('render', 'progress.ts'), join('render', 'terminal.ts')]);
-  });
-});
-
-describe('serialize (-o json|yaml)', () => {
-  const hostile = Object.fromEntries(CATALOG.map(([what, value]) => [what, value]));
-  const document = { metadata: { annotations: hostile }, n: 3, list: ['plain', true] };
-
-  it('JSON: exact data with no raw control or bidi character', () => {
-    const text = serialize(document, 'json', toYaml);
-    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
-    expect(JSON.parse(text)).toEqual(document);
-  });
-
-  it('YAML: exact data with no raw control or bidi character', () => {
-    const text = serialize(document, 'yaml', toYaml);
-    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
-    expect(loadYaml(text)).toEqual(document);
-  });
-
-  it('YAML without such characters is what kubectl prints (nothing forced into quotes)', () => {
-    const plain = { metadata: { name: 'web', annotations: { a: 'b c' } }, count: 3 };
-    expect(serialize(plain, 'yaml', toYaml)).toBe('count: 3\nmetadata:\n  annotations:\n    a: b c\n  name: web\n');
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from '../../src/target/argv.js';
-import { parseTarget } from '../../src/target/parse.js';
 
 describe('verbose or not (takeVerbosity level above 0)', () => {
   const wantsVerbose = (argv: string[]) => takeVerbosity(argv).level > 0;
@@ -41,12 +40,6 @@ describe('joinKindAndName', () => {
     expect(joinKindAndName(['widget', 'x'])).toEqual(['widget', 'x']);
     expect(joinKindAndName(['deploy'])).toEqual(['deploy']);
     expect(joinKindAndName(['--context', 'deploy', 'status'])).toEqual(['--context', 'deploy', 'status']);
-  });
-});
-
-describe('DaemonSet targets', () => {
-  it.each(['ds/agent', 'daemonset/agent', 'DaemonSets.apps/agent'])('%s is named as unsupported, with the reason and what to do', (text) => {
-    expect(() => parseTarget(text)).toThrow(/^DaemonSets are not supported .*one pod on every node.*copy one of its pods instead \(pod\/NAME\)$/);
   });
 });
 

@@ -109,3 +109,9 @@ describe('kindName', () => {
     }
   });
 });
+
+describe('DaemonSet targets', () => {
+  it.each(['ds/agent', 'daemonset/agent', 'DaemonSets.apps/agent'])('%s is named as unsupported, with the reason and what to do', (text) => {
+    expect(() => parseTarget(text)).toThrow(/^DaemonSets are not supported .*one pod on every node.*copy one of its pods instead \(pod\/NAME\)$/);
+  });
+});
