@@ -82,7 +82,15 @@ describe('scripts/cluster', () => {
     // run on and answer /readyz, but nothing marks the cluster complete.
     const killed = spawn(join(root, 'scripts', 'cluster'), ['up'], { env, stdio: 'ignore' });
     const exited = new Promise((r) => killed.on('exit', r));
-    await fileAppears(join(state, 'pids', 'kwok'), 120_000);
+    const kwokPidFile = join(state, 'pids', 'kwok');
+    await fileAppears(kwokPidFile, 120_000);
+    // The pid file is written as kwok is forked; until it has exec'd, that pid's command line is
+    // still the script's (seen under load: 4 daemons counted instead of 5).
+    await pollUntil(async () => processesOf(state).map(String), (pids) => pids.includes(readFileSync(kwokPidFile, 'utf8').trim()), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      message: (pids) => `kwok (pid ${readFileSync(kwokPidFile, 'utf8').trim()}) never showed ${state} in its command line; running: ${pids.join(', ')}`,
+    });
     killed.kill('SIGKILL');
     await exited;
     // The daemons it started (by their pid files), not a kubectl of the script's that may still be exiting.
