@@ -82,7 +82,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
 
   // With a command, setCommand checks the container (and says it could not set the command).
   if (options.container !== undefined && options.command === undefined) {
-    findContainer(spec, options.container, `use container "${options.container}"`, targetRef);
+    findContainer(spec, { name: options.container, purpose: `use container "${options.container}"`, targetRef });
   }
   excludeContainers(spec, options, targetRef);
   if (!options.keepProbes) {
@@ -106,7 +106,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
     }
   }
   podLabels[CopyKeys.copy] = 'true';
-  if (!options.keepSchedulingRules) warnings.push(...dropSchedulingRules(spec, originalLabels, podLabels, target.namespace, targetRef, options));
+  if (!options.keepSchedulingRules) warnings.push(...dropSchedulingRules(spec, { originalLabels, copyLabels: podLabels, namespace: target.namespace, targetRef, scaleDown: options.scaleDown }));
 
   // A crashing container is restarted in place by the kubelet, so the copy pod keeps its name.
   spec.restartPolicy = 'OnFailure';
@@ -175,11 +175,13 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
  */
 function dropSchedulingRules(
   spec: V1PodSpec,
-  originalLabels: Record<string, string>,
-  copyLabels: Record<string, string>,
-  namespace: string,
-  targetRef: string,
-  options: CopyOptions,
+  { originalLabels, copyLabels, namespace, targetRef, scaleDown }: {
+    originalLabels: Record<string, string>;
+    copyLabels: Record<string, string>;
+    namespace: string;
+    targetRef: string;
+    scaleDown: boolean;
+  },
 ): string[] {
   const dropped = dropReplicaSpreadingRules(spec, originalLabels, namespace);
   if (dropped.length === 0) return [];
@@ -187,7 +189,7 @@ function dropSchedulingRules(
     `left out scheduling rules that spread the pods of ${targetRef}, since the copy is not one of them (--keep-scheduling-rules keeps them): ${dropped.map((d) => d.description).join(', ')}`,
   ];
   const repelled = dropped.some((d) => d.repels && selectorMatches(d.repels, copyLabels));
-  if (repelled && !options.scaleDown) {
+  if (repelled && !scaleDown) {
     warnings.push(
       `the running pods of ${targetRef} carry the same required pod anti-affinity and the copy keeps the labels it selects, so the copy cannot share a node with one of them; --keep-labels=false lifts that, and so does --scale-down once they have terminated`,
     );
@@ -224,7 +226,7 @@ function excludeContainers(spec: V1PodSpec, options: CopyOptions, targetRef: str
 }
 
 /** A container or init container by name, or a UsageError naming what exists. */
-function findContainer(spec: V1PodSpec, name: string, purpose: string, targetRef: string): V1Container {
+function findContainer(spec: V1PodSpec, { name, purpose, targetRef }: { name: string; purpose: string; targetRef: string }): V1Container {
   const found = spec.containers.find((c) => c.name === name) ?? spec.initContainers?.find((c) => c.name === name);
   if (!found) {
     throw new UsageError(
@@ -239,7 +241,7 @@ function setImages(spec: V1PodSpec, images: Record<string, string>, targetRef: s
   const all = images[ALL_CONTAINERS];
   if (all !== undefined) for (const container of spec.containers) container.image = all;
   for (const [name, image] of Object.entries(images)) {
-    if (name !== ALL_CONTAINERS) findContainer(spec, name, `set image of "${name}"`, targetRef).image = image;
+    if (name !== ALL_CONTAINERS) findContainer(spec, { name, purpose: `set image of "${name}"`, targetRef }).image = image;
   }
 }
 
@@ -247,7 +249,7 @@ function setCommand(spec: V1PodSpec, template: V1PodTemplateSpec, command: NonNu
   if (command.args.length === 0) throw new UsageError('no command given after --');
   let container: V1Container | undefined;
   if (command.container !== undefined) {
-    container = findContainer(spec, command.container, 'set command', targetRef);
+    container = findContainer(spec, { name: command.container, purpose: 'set command', targetRef });
   } else {
     // Like kubectl, fall back to the first container when the annotated default is absent.
     const defaultName = template.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
