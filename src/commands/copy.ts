@@ -64,7 +64,6 @@ export function complete(flags: CopyFlags): CopyRequest {
     options,
     dryRun,
     detach: flags.detach,
-    container,
     output: parseOutputFormat(flags.output, ['json', 'yaml', 'name']),
     podRunningTimeoutMs: parseDurationSeconds('pod-running-timeout', flags.podRunningTimeout) * 1000,
     durationMs: flags.duration === undefined ? undefined : parseDurationSeconds('duration', flags.duration) * 1000,
@@ -150,7 +149,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
     const reused = await findReusableCopy(cluster, live, { signature, user });
     if (reused) {
       progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
-      printPod(streams, reused.pod, req);
+      printPod(streams, reused.pod, { output: req.output, container: req.options.container });
       return;
     }
   }
@@ -159,7 +158,7 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress);
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, req);
+    printPod(streams, pod, { output: req.output, container: req.options.container });
     return;
   }
   await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt: plan.expiresAt, jobName, planCopy });

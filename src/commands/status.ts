@@ -85,6 +85,9 @@ function statusObject(c: Copy, now: Date) {
 /** The annotations of a damaged copy as they are (strings, or absent): shown, never interpreted. */
 const raw = (d: DamagedCopy) => (key: string): string | undefined => d.job.metadata?.annotations?.[key];
 
+/** A damaged copy's "made with --scale-down" annotation as it is (an old copy's under the legacy key). */
+const scaleDownOf = (d: DamagedCopy): string | undefined => raw(d)(scaleDownKeyOf(d.job.metadata?.annotations ?? {}));
+
 /** A damaged copy's row: its annotations as they are (the Job's name when pod-name is missing), marked (damaged). */
 function damagedRow(d: DamagedCopy, now: Date): StatusRow {
   const a = raw(d);
@@ -92,7 +95,7 @@ function damagedRow(d: DamagedCopy, now: Date): StatusRow {
     target: kindName({ kind: a(CopyKeys.targetKind) ?? '?', name: a(CopyKeys.targetName) ?? '?' }),
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? d.job.metadata!.name!,
-    scaleDown: a(scaleDownKeyOf(d.job.metadata?.annotations ?? {})) === 'true',
+    scaleDown: scaleDownOf(d) === 'true',
     phase: jobPhase(d.job),
     age: formatAge(new Date(String(d.job.metadata?.creationTimestamp ?? '')), now),
     owner: `${a(CopyKeys.user) ?? '?'}@${a(CopyKeys.host) ?? '?'}`,
@@ -109,7 +112,7 @@ function damagedObject(d: DamagedCopy) {
     namespace: d.job.metadata!.namespace!,
     copyPodName: a(CopyKeys.podName) ?? null,
     copyJobName: d.job.metadata!.name!,
-    scaleDown: a(scaleDownKeyOf(d.job.metadata?.annotations ?? {})) ?? null,
+    scaleDown: scaleDownOf(d) ?? null,
     phase: jobPhase(d.job),
     user: a(CopyKeys.user) ?? null,
     host: a(CopyKeys.host) ?? null,

@@ -2,22 +2,22 @@ import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './api-errors.js';
 import { RestClient, type ContentType, type Transport } from './rest.js';
-import type {
-  CoreV1Event,
-  Rollout,
-  ScaledObject,
-  V1CronJob,
-  V1DaemonSet,
-  V1Deployment,
-  V1Job,
-  V1Namespace,
-  V1Pod,
-  V1ReplicaSet,
-  V1Service,
-  V1StatefulSet,
-  V2HorizontalPodAutoscaler,
+import {
+  kindName,
+  type CoreV1Event,
+  type Rollout,
+  type ScaledObject,
+  type V1CronJob,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1Job,
+  type V1Namespace,
+  type V1Pod,
+  type V1ReplicaSet,
+  type V1Service,
+  type V1StatefulSet,
+  type V2HorizontalPodAutoscaler,
 } from './types.js';
-import { kindName } from './types.js';
 
 /** Kinds `Cluster` reads and writes by name. */
 export type ResourceKind =

@@ -73,5 +73,3 @@ export function renderStatus(rows: StatusRow[], opts: { wide: boolean }): string
   const data = [opts.wide ? WIDE_HEADER : HEADER, ...rows.map((row) => cells(row, opts.wide))];
   return `Active Copy Targets:\n${table(data, TABLE_CONFIG)}`;
 }
-
-/** Age as kubectl's AGE column prints it (see render/duration.ts). */

@@ -51,11 +51,11 @@ async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, name
       const spec = read.object.spec;
       const ref = spec?.workloadRef;
       if (spec?.template || !ref) {
-        if (!spec?.template) throw new CliError(`${kindName({ kind: 'rollout', name: base.name })} has neither spec.template nor spec.workloadRef`);
+        if (!spec?.template) throw new CliError(`${kindName(base)} has neither spec.template nor spec.workloadRef`);
         return { ...base, template: spec.template };
       }
       if (ref.kind !== 'Deployment') {
-        throw new CliError(`${kindName({ kind: 'rollout', name: base.name })} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
+        throw new CliError(`${kindName(base)} references a ${ref.kind} in spec.workloadRef; only Deployment is supported`);
       }
       const deployment = await cluster.read({ kind: 'deployment', namespace, name: ref.name ?? '' });
       return { ...base, template: deployment.spec!.template };

@@ -64,4 +64,3 @@ export async function deleteCopies(cluster: Cluster, namespace: string, { all, m
   for (const failure of failures) writeLine(streams.err, `error: ${failure}`);
   if (last !== undefined) throw new CliError(last);
 }
-

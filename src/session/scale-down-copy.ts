@@ -5,7 +5,7 @@ import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import { kindName } from '../kube/types.js';
-import type { CopyPlan } from '../plan/copy-job.js';
+import type { CopyOptions, CopyPlan } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
 import type { Hold } from '../plan/hold-record.js';
 import { ordinalZeroClaims } from '../plan/naming.js';
@@ -28,7 +28,8 @@ export interface ScaleDownCopyRequest {
   /** --duration: end the foreground session after this long. */
   durationMs?: number;
   output: OutputFormat;
-  container?: string;
+  /** The container the copy's hint names (-c). */
+  options: Pick<CopyOptions, 'container'>;
 }
 
 /** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
@@ -107,7 +108,7 @@ export async function copyHoldingOriginal(
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, req);
+    printPod(streams, pod, { output: req.output, container: req.options.container });
     if (req.detach) {
       await session.detach(expiresAt);
       detached = true;
