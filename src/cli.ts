@@ -5,11 +5,13 @@ import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { announceFaultsOn } from './fault.js';
 import { installSignalHandlers } from './session/interrupt.js';
 import { bodyLimitFor, setRequestLogger } from './kube/request-log.js';
+import { setInteractiveCredentialHook } from './kube/exec-credential.js';
 import { attachDashedValues, explainUnknownArguments, joinKindAndName, takeVerbosity } from './target/argv.js';
-import { escapeTerminal, writeData, writeLine, writeLines, type IOStreams } from './render/terminal.js';
+import { escapeTerminal, holdTransientLine, writeData, writeLine, writeLines, type IOStreams } from './render/terminal.js';
 import { declareGlobalFlags } from './commands/global-flags.js';
 import { copyFlagsFrom, declareCopyFlags } from './commands/copy-flags.js';
 import { declareDeleteFlags } from './commands/delete-flags.js';
+import { declareCompletionFlags } from './commands/completion-flags.js';
 import { declareGcFlags } from './commands/gc-flags.js';
 import { declareStatusFlags } from './commands/status-flags.js';
 
@@ -33,6 +35,8 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
   announceFaultsOn(streams.err);
   const { level, argv: rest } = takeVerbosity(argv);
   const verbose = level > 0;
+  // An interactive credential plugin prompts on the terminal: no spinner over its prompt.
+  setInteractiveCredentialHook(holdTransientLine);
   if (level >= 6) setRequestLogger((line) => writeLine(streams.err, escapeTerminal(line)), bodyLimitFor(level));
   try {
     await declareGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
@@ -59,9 +63,9 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
       .command(
         'completion',
         'Print the kubectl_complete-copy_target helper that gives kubectl (>= 1.26) shell completion for this plugin',
-        (y) => y,
-        async () => {
-          writeData(streams.out, (await import('./complete/plan.js')).COMPLETION_SCRIPT);
+        declareCompletionFlags,
+        async (args) => {
+          writeData(streams.out, (await import('./complete/plan.js')).completionHelper(args.shell));
         },
       )
       .command(

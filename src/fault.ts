@@ -22,7 +22,7 @@ export const FAULT_STEPS = [
   'during-delete',
   /** `gc`: a hold or copy was judged stale, nothing written yet. */
   'gc-after-judging',
-  /** `gc`: a stale hold was restored, its copy not yet deleted. */
+  /** `gc`: a stale copy was deleted, its hold not yet restored (or a stale hold restored, its leftover copy not yet deleted). */
   'during-gc',
 ] as const;
 

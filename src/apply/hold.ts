@@ -11,12 +11,14 @@ import {
   damagedHoldMessage,
   describeHolder,
   holdTakingPatch,
+  originalAfterTakeover,
   readHold,
   releasePatch,
   renewPatch,
   type Hold,
 } from '../plan/hold-record.js';
 import { isDamaged } from '../plan/annotation-values.js';
+import { scaleDownDeletesData } from '../plan/scale-down-safety.js';
 import type { ScalableKind } from '../target/kinds.js';
 
 const MAX_ATTEMPTS = 10;
@@ -72,8 +74,7 @@ export async function judgeHold(cluster: Cluster, target: ScaleTarget, object: K
       ExitCode.held,
     );
   }
-  // The workload is still at the stale session's zero: its recorded original is the one to restore.
-  return { original: existing.original, tookOver: { hold: existing, reason, copyJobVersion: job?.metadata?.resourceVersion } };
+  return { original: originalAfterTakeover(target.kind, object, existing), tookOver: { hold: existing, reason, copyJobVersion: job?.metadata?.resourceVersion } };
 }
 
 /** True while the object's hold still names the session (damaged or not). */
@@ -89,10 +90,10 @@ async function stillHeldBy(cluster: Cluster, ref: ObjectRef<ScalableKind>, sessi
 export async function renewHold(
   cluster: Cluster,
   ref: ObjectRef<ScalableKind>,
-  { session, leaseExpires, detached }: { session: string; leaseExpires: Date; detached?: boolean },
+  { session, leaseExpires, detached, signal }: { session: string; leaseExpires: Date; detached?: boolean; signal?: AbortSignal },
 ): Promise<boolean> {
   try {
-    await cluster.patch(ref, renewPatch(session, leaseExpires, detached), 'application/json-patch+json');
+    await cluster.patch(ref, renewPatch(session, leaseExpires, detached), 'application/json-patch+json', { signal });
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -149,10 +150,13 @@ export async function releaseHold(
 }
 
 /**
- * Refuses --scale-down where the team said so or RBAC would. Both are asked at once (one wait);
- * the policy's refusal says more, so it is the one reported when both refuse.
+ * Refuses --scale-down where it would delete data (exit 2: the command asks for what must not be
+ * done), where the team said so, or where RBAC would. The policy and RBAC are asked at once (one
+ * wait); the policy's refusal says more, so it is the one reported when both refuse.
  */
 export async function checkScaleDownAllowed(cluster: Cluster, target: ScaleTarget): Promise<void> {
+  const destroys = scaleDownDeletesData(target, target.object);
+  if (destroys) throw new CliError(destroys, ExitCode.usage);
   const refusal = scaleDownRefusal(cluster, target);
   await checkScaleDownPolicy(cluster, target);
   const refused = await refusal;

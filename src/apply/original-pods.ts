@@ -2,7 +2,7 @@ import type { Cluster, KindObject } from '../kube/cluster.js';
 import { kindName, type V1Pod } from '../kube/types.js';
 import { selectorQuery } from '../plan/selector.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
-import { waitForNoPods } from './wait-for-no-pods.js';
+import { waitForNoPods, type Remaining } from './wait-for-no-pods.js';
 
 /** Kinds whose pods linger after the scale to zero, and are waited for. */
 const WAITED_FOR = ['deployment', 'rollout', 'replicaset', 'statefulset'] as const;
@@ -22,7 +22,7 @@ export async function waitForOriginalPodsGone(
   target: ScaleTarget,
   timeoutMs: number,
   abort: AbortSignal,
-  onRemaining: (names: string[]) => void,
+  onRemaining: (remaining: Remaining) => void,
 ): Promise<void> {
   if (!isWaitedFor(target)) return;
   const labelSelector = selectorQuery(target.object.spec?.selector);

@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import { listCopies } from '../apply/copies.js';
 import { checkScaleDownAllowed } from '../apply/hold.js';
 import { findReusableCopy } from '../apply/reuse.js';
-import { UsageError } from '../errors.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
-import { loadConnection } from '../kube/config.js';
+import { loadConnection, timerLimitError } from '../kube/config.js';
 import { kindName } from '../kube/types.js';
 import { buildCopyJob, type CopyOptions } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
@@ -81,6 +81,16 @@ export function validate(req: CopyRequest): void {
   }
   if (req.detach && req.durationMs !== undefined) throw new UsageError('--duration ends a foreground session; it cannot be combined with --detach');
   if (req.leaseSeconds < 3) throw new UsageError('--lease-duration must be at least 3s');
+  // Node fires a longer timer after 1 ms: a "30d" session would end (or renew) at once.
+  const timers: Array<[string, number | undefined]> = [
+    ['duration', req.durationMs],
+    ['pod-running-timeout', req.podRunningTimeoutMs],
+    ['lease-duration', req.leaseSeconds * 1000],
+  ];
+  for (const [flag, ms] of timers) {
+    const tooLong = timerLimitError(flag, ms);
+    if (tooLong) throw tooLong;
+  }
   if (req.flags.container && req.flags.command.length === 0) {
     throw new UsageError(`-c ${req.flags.container} needs a command after --, e.g. -c ${req.flags.container} -- sleep infinity`);
   }
@@ -109,14 +119,15 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
   // The API server's clock: expiries are judged on it by everyone, whatever their laptop says.
   const now = cluster.now();
   const suffix = randomSuffix();
-  const planCopy = (session?: CopySession, claimVolumes?: Record<string, string>) =>
+  const planCopy = (session?: CopySession, mountClaims?: boolean) =>
     buildCopyJob({
       // Past this, a copy whose pod nobody was told about is stale (its CLI died waiting).
       readyBy: new Date(cluster.now().getTime() + req.podRunningTimeoutMs + READY_BY_MARGIN_MS),
       target: resolved,
       template: resolved.template,
       claimTemplateNames: resolved.claimTemplateNames,
-      claimVolumes,
+      claims: resolved.claims,
+      mountClaims,
       options: req.options,
       owner,
       now,
@@ -147,6 +158,16 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
   const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
   if (!req.flags.new) {
     const reused = await findReusableCopy(cluster, live, { signature, user });
+    // A foreground session restores the original when it ends; a detached copy holds it until its
+    // --ttl. Handing that copy out would end "the session" at once and leave the original at 0.
+    if (reused && scaleTarget && !req.detach) {
+      const job = reused.job;
+      throw new CliError(
+        `your detached copy job ${job} already holds ${kindName(scaleTarget)} scaled down (pod ${reused.pod.metadata?.name}, until ${reused.expiresAt.toISOString()}); ` +
+          `reuse it with --detach, or end it first with "kubectl copy-target delete ${job} -n ${resolved.namespace}"`,
+        ExitCode.held,
+      );
+    }
     if (reused) {
       progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
       printPod(streams, reused.pod, { output: req.output, container: req.options.container });

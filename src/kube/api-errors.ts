@@ -1,4 +1,5 @@
 import { CliError, messageOf, UnreachableError } from '../errors.js';
+import { ProxyTrustError } from './proxy.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
@@ -23,6 +24,7 @@ export function toCliError(err: unknown, server: string, doing: string): CliErro
     const hint = err.code === 403 ? ' (ask your cluster admin for that permission, or use another --context)' : '';
     return new CliError(`${doing}: ${message}${hint}`);
   }
+  if (err instanceof ProxyTrustError) return new CliError(`cannot trust the proxy ${err.proxy}: ${proxyDistrust(err.code)}`);
   const distrust = tlsDistrust(err);
   if (distrust) return new CliError(`cannot trust the Kubernetes API server at ${server}: ${distrust}`);
   const reason = transportReason(err);
@@ -54,7 +56,11 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-const transportCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+const transportCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN',
+  // the network itself went away or dropped the connection (a VPN reconnecting, a laptop resuming)
+  'ENETUNREACH', 'ENETDOWN', 'EPIPE', 'EADDRNOTAVAIL', 'ECONNABORTED',
+]);
 
 /** TLS refusals: the server answered, but is not the one the kubeconfig (or the flags) trust. */
 const TLS_DISTRUST: Record<string, string> = {
@@ -66,6 +72,13 @@ const TLS_DISTRUST: Record<string, string> = {
   CERT_NOT_YET_VALID: 'its certificate is not valid yet (is your clock right?)',
   ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name that address',
 };
+
+/** The https:// proxy's certificate: Node's CAs (or the API server's, as kubectl) must have signed it. */
+function proxyDistrust(code: string): string {
+  const what = TLS_DISTRUST[code] ?? 'its certificate was refused';
+  const fix = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'check the proxy address (proxy-url or HTTPS_PROXY)' : 'give Node its certificate authority with NODE_EXTRA_CA_CERTS=<CA file>';
+  return `${what} (${code}); ${fix}`;
+}
 
 function tlsDistrust(err: unknown): string | undefined {
   const code = (err as { code?: unknown })?.code;

@@ -1,7 +1,7 @@
 import { CliError } from '../errors.js';
 import type { Connection } from './config.js';
 import { isConflict, isNotFound, isUnreachable, statusCode, toCliError } from './api-errors.js';
-import { RestClient, type ContentType, type Transport } from './rest.js';
+import { RestClient, type ContentType, type RequestOptions, type Transport } from './rest.js';
 import {
   kindName,
   type CoreV1Event,
@@ -138,7 +138,7 @@ export class Cluster {
     readonly connection: Connection,
     options: { requestTimeoutMs?: number; transport?: Transport } = {},
   ) {
-    this.rest = options.transport ?? new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate);
+    this.rest = options.transport ?? new RestClient(connection.kubeConfig, options.requestTimeoutMs ?? connection.requestTimeoutMs, connection.impersonate, connection.credentials);
   }
 
   /** Runs one API call, turning any failure into a one-line CliError that says what we were doing. */
@@ -303,15 +303,15 @@ export class Cluster {
   }
 
   /** Merge-patches annotations onto a Job. */
-  annotateJob({ namespace, name }: JobRef, annotations: Record<string, string | null>): Promise<V1Job> {
+  annotateJob({ namespace, name }: JobRef, annotations: Record<string, string | null>, options?: RequestOptions): Promise<V1Job> {
     return this.call(`annotate job ${name} in namespace ${namespace}`, () =>
-      this.patch({ kind: 'job', namespace, name }, { metadata: { annotations } }, 'application/merge-patch+json'),
+      this.patch({ kind: 'job', namespace, name }, { metadata: { annotations } }, 'application/merge-patch+json', options),
     );
   }
 
   /** A raw PATCH (callers handle 409/422 themselves where they mean something). */
-  patch<K extends ResourceKind>({ kind, namespace, name }: ObjectRef<K>, body: unknown, contentType: ContentType): Promise<KindObjects[K]> {
-    return this.rest.request('PATCH', resourcePath(kind, namespace, name) + query({ fieldManager: FIELD_MANAGER }), body, contentType);
+  patch<K extends ResourceKind>({ kind, namespace, name }: ObjectRef<K>, body: unknown, contentType: ContentType, options?: RequestOptions): Promise<KindObjects[K]> {
+    return this.rest.request('PATCH', resourcePath(kind, namespace, name) + query({ fieldManager: FIELD_MANAGER }), body, contentType, options);
   }
 
   /** `body` is the JSON sent (times as RFC 3339 strings, where the client's types say Date). */

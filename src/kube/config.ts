@@ -1,10 +1,19 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, resolve, sep } from 'node:path';
+import { load } from 'js-yaml';
 // The config module alone: the package index also loads exec, attach, port-forward, cp, metrics...
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { Cluster as KubeCluster, User as KubeUser } from '@kubernetes/client-node/dist/config_types.js';
 import { CliError, messageOf, UsageError } from '../errors.js';
+import { fixedCredential, NO_CREDENTIALS, TokenFileSource, type CredentialSource } from './credentials.js';
+import { execCredentialSource, type ExecClusterInfo, type ExecConfig } from './exec-credential.js';
+import { inClusterConfig } from './in-cluster.js';
+
+/** A kubeconfig user with what client-node's loader drops: tokenFile (absolute). */
+type KubeconfigUser = KubeUser & { tokenFile?: string };
+/** A kubeconfig cluster with its exec extension (client.authentication.k8s.io/exec), for provideClusterInfo. */
+type KubeconfigCluster = KubeCluster & { execExtension?: unknown };
 
 /** The connection flags kubectl users expect on every command, with kubectl's meaning. */
 export interface ConnectionFlags {
@@ -47,6 +56,8 @@ export interface Connection {
   requestTimeoutMs?: number;
   /** Every context the merged kubeconfig defines (kubeConfig itself holds only the one in use). */
   contextNames: string[];
+  /** The user's token, token file, basic auth or exec plugin (kubeConfig keeps only TLS settings and auth providers). */
+  credentials: CredentialSource;
 }
 
 /**
@@ -55,6 +66,14 @@ export interface Connection {
  */
 export function loadConnection(flags: ConnectionFlags): Connection {
   const merged = loadMerged(flags);
+  const inCluster = !flags.server && !flags.context && merged.contexts.length === 0 && !merged.currentContext ? inClusterConfig() : undefined;
+  if (inCluster) {
+    // No kubeconfig, but the service-account files of a pod: kubectl's in-cluster config.
+    merged.clusters = [{ name: IN_CLUSTER, server: inCluster.server, caFile: inCluster.caFile, skipTLSVerify: false }];
+    merged.users = [{ name: IN_CLUSTER, tokenFile: inCluster.tokenFile } as KubeconfigUser];
+    merged.contexts = [{ name: IN_CLUSTER, cluster: IN_CLUSTER, user: IN_CLUSTER, namespace: inCluster.namespace }];
+    merged.currentContext = IN_CLUSTER;
+  }
   // kubectl works from flags alone (--server, --token) when no kubeconfig names a context.
   const contextName = flags.context ?? (merged.currentContext || (flags.server ? FLAGS_ONLY : ''));
   if (!contextName) {
@@ -79,10 +98,13 @@ export function loadConnection(flags: ConnectionFlags): Connection {
   const cluster = withClusterFlags({ name: clusterName, server: '', skipTLSVerify: false, ...baseCluster }, flags);
   const user = withUserFlags({ name: userName, ...baseUser }, flags);
   const namespace = flags.namespace ?? (context.namespace || 'default');
+  const credentials = credentialSource(user, cluster);
+  // Credentials are ours (credentials.ts); client-node keeps TLS settings and auth providers.
+  const { token: _token, tokenFile: _tokenFile, exec: _exec, username: _username, password: _password, ...tlsUser } = user;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [cluster],
-    users: [user],
+    users: [tlsUser as KubeUser],
     contexts: [{ name: contextName, cluster: cluster.name, user: user.name, namespace }],
     currentContext: contextName,
   });
@@ -98,8 +120,42 @@ export function loadConnection(flags: ConnectionFlags): Connection {
     userName: user.name,
     impersonate,
     requestTimeoutMs: flags.requestTimeout === undefined ? undefined : parseRequestTimeout(flags.requestTimeout),
-    contextNames: merged.contexts.map((c) => c.name),
+    contextNames: inCluster ? [] : merged.contexts.map((c) => c.name),
+    credentials,
   };
+}
+
+const IN_CLUSTER = 'in-cluster';
+
+/**
+ * As client-go chooses: a token (a tokenFile wins while readable: it rotates), else basic auth,
+ * else an exec plugin unless a client certificate is given.
+ */
+function credentialSource(user: KubeconfigUser, cluster: KubeconfigCluster): CredentialSource {
+  if (user.tokenFile) return new TokenFileSource(user.tokenFile, user.name, user.token);
+  if (user.token) return fixedCredential({ token: user.token });
+  if (user.username) return fixedCredential({ username: user.username, password: user.password });
+  if (user.exec && !user.certFile && !user.certData) return execCredentialSource(user.exec as ExecConfig, user.name, execClusterInfo(cluster));
+  return NO_CREDENTIALS;
+}
+
+/** The cluster as client-go describes it to an exec plugin (KUBERNETES_EXEC_INFO with provideClusterInfo). */
+function execClusterInfo(cluster: KubeconfigCluster): ExecClusterInfo {
+  let caData = cluster.caData;
+  if (!caData && cluster.caFile) {
+    try {
+      caData = readFileSync(cluster.caFile).toString('base64');
+    } catch {
+      // the TLS setup names the unreadable file
+    }
+  }
+  const info: ExecClusterInfo = { server: cluster.server };
+  if (cluster.tlsServerName) info['tls-server-name'] = cluster.tlsServerName;
+  if (cluster.skipTLSVerify) info['insecure-skip-tls-verify'] = true;
+  if (caData) info['certificate-authority-data'] = caData;
+  if (cluster.proxyUrl) info['proxy-url'] = cluster.proxyUrl;
+  if (cluster.execExtension !== undefined) info.config = cluster.execExtension;
+  return info;
 }
 
 /** The name of the context, cluster and user made from flags when no kubeconfig names any. */
@@ -116,7 +172,7 @@ function loadMerged(flags: ConnectionFlags): KubeConfig {
   try {
     files = kubeconfigFiles(flags.kubeconfig);
   } catch (err) {
-    if (flags.server && flags.kubeconfig === undefined) return merged;
+    if (flags.kubeconfig === undefined && (flags.server || inClusterConfig())) return merged;
     throw err;
   }
   for (const file of files) {
@@ -124,6 +180,7 @@ function loadMerged(flags: ConnectionFlags): KubeConfig {
     const one = new KubeConfig();
     try {
       one.loadFromFile(file);
+      withWhatClientNodeDrops(one, load(readFileSync(file, 'utf8')), dirname(resolve(file)));
     } catch (err) {
       throw new CliError(`cannot load kubeconfig ${file}: ${firstLine(err)}`);
     }
@@ -132,9 +189,30 @@ function loadMerged(flags: ConnectionFlags): KubeConfig {
   return merged;
 }
 
+/**
+ * What client-node's loader drops or leaves relative, as client-go resolves it: a user's
+ * tokenFile, and an exec command with a path in it, relative to the kubeconfig file's directory;
+ * a cluster's exec extension.
+ */
+function withWhatClientNodeDrops(config: KubeConfig, raw: any, dir: string): void {
+  for (const entry of Array.isArray(raw?.users) ? raw.users : []) {
+    const user = config.users.find((u) => u.name === entry?.name) as { -readonly [K in keyof KubeconfigUser]: KubeconfigUser[K] } | undefined;
+    if (!user) continue;
+    if (typeof entry.user?.tokenFile === 'string' && entry.user.tokenFile) user.tokenFile = resolve(dir, entry.user.tokenFile);
+    if (user.exec && typeof user.exec.command === 'string' && user.exec.command.includes(sep)) {
+      user.exec = { ...user.exec, command: resolve(dir, user.exec.command) };
+    }
+  }
+  for (const entry of Array.isArray(raw?.clusters) ? raw.clusters : []) {
+    const extension = (Array.isArray(entry?.cluster?.extensions) ? entry.cluster.extensions : []).find((e: any) => e?.name === 'client.authentication.k8s.io/exec');
+    const cluster = config.clusters.find((c) => c.name === entry?.name) as KubeconfigCluster | undefined;
+    if (cluster && extension) cluster.execExtension = extension.extension;
+  }
+}
+
 /** --server, --certificate-authority, --insecure-skip-tls-verify, --tls-server-name win over the kubeconfig. */
-function withClusterFlags(cluster: KubeCluster, flags: ConnectionFlags): KubeCluster {
-  const out: { -readonly [K in keyof KubeCluster]: KubeCluster[K] } = { ...cluster };
+function withClusterFlags(cluster: KubeconfigCluster, flags: ConnectionFlags): KubeconfigCluster {
+  const out: { -readonly [K in keyof KubeconfigCluster]: KubeconfigCluster[K] } = { ...cluster };
   if (flags.server) out.server = flags.server;
   if (flags.certificateAuthority) {
     out.caFile = flags.certificateAuthority;
@@ -151,10 +229,11 @@ function withClusterFlags(cluster: KubeCluster, flags: ConnectionFlags): KubeClu
 }
 
 /** --token, --client-certificate, --client-key win over the kubeconfig's credentials for the user. */
-function withUserFlags(user: KubeUser, flags: ConnectionFlags): KubeUser {
-  const out: { -readonly [K in keyof KubeUser]: KubeUser[K] } = { ...user };
+function withUserFlags(user: KubeconfigUser, flags: ConnectionFlags): KubeconfigUser {
+  const out: { -readonly [K in keyof KubeconfigUser]: KubeconfigUser[K] } = { ...user };
   if (flags.token) {
     out.token = flags.token;
+    delete out.tokenFile;
     // A given token is the credential: no exec plugin or auth provider is run instead of it.
     delete out.exec;
     delete out.authProvider;
@@ -170,12 +249,25 @@ function withUserFlags(user: KubeUser, flags: ConnectionFlags): KubeUser {
   return out;
 }
 
+/** The longest delay a Node timer keeps (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** The refusal of a wait flag beyond MAX_TIMER_MS, or undefined when it fits. */
+export function timerLimitError(flag: string, ms: number | undefined): UsageError | undefined {
+  if (ms === undefined || ms <= MAX_TIMER_MS || ms === Infinity) return undefined;
+  // Said in the units the flag takes (h, m, s): 2147483s is 596h31m23s, about 24.8 days.
+  return new UsageError(`--${flag} must be at most 596h31m23s (about 24.8 days, the longest a timer waits): longer waits are not supported`);
+}
+
 /** kubectl's --request-timeout: 0 means none (Infinity); a bare number is seconds; else a Go-style duration. */
 function parseRequestTimeout(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   if (!match) throw new UsageError(`invalid --request-timeout "${value}"; expected a duration such as 1ms, 5s or 1m (0: no timeout)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
   const ms = Number(match[1]) * unit;
+  // Each request's timeout is a Node timer: a longer one would fail every request at once.
+  const tooLong = timerLimitError('request-timeout', ms);
+  if (tooLong) throw tooLong;
   return ms === 0 ? Infinity : ms;
 }
 

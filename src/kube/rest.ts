@@ -4,13 +4,18 @@ import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { messageOf } from '../errors.js';
 import type { Impersonation } from './config.js';
+import { createAgent, forCredentials, proxyFor } from './proxy.js';
+import { applyCredential, NO_CREDENTIALS, type Credential, type CredentialSource } from './credentials.js';
 import { keepOutOfLog, logRequestBody, logResponseBody, startRequestLog } from './request-log.js';
+import { isTransientNetworkError, parseRetryAfter, pause, retryDelay, safeToRepeat } from './retry.js';
 
 /** A non-2xx answer from the API server, with its decoded Status body. */
 export class ApiError extends Error {
   constructor(
     readonly code: number,
     readonly body: unknown,
+    /** The Retry-After header's seconds, when the server sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`HTTP ${code}`);
     this.name = 'ApiError';
@@ -22,9 +27,14 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export type ContentType = 'application/json' | 'application/merge-patch+json' | 'application/json-patch+json';
 
+/** Per request: `signal` abandons it (a renewal that must not outlive its lease). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
 /** What `Cluster` needs of an HTTP client (RestClient; a fake in unit tests). */
 export interface Transport {
-  request<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType): Promise<T>;
+  request<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType, options?: RequestOptions): Promise<T>;
   watch(path: string, onEvent: (type: string, object: any) => void, onDone: (err: unknown) => void): () => void;
   serverNow(): Date;
   close(): void;
@@ -36,8 +46,15 @@ export interface Transport {
  * One keep-alive agent per client, so a command pays for one TLS handshake.
  */
 export class RestClient implements Transport {
-  private agent: https.Agent | undefined;
+  private agent: http.Agent | undefined;
+  /** The client certificate and key the agent was made with (an exec plugin renews them). */
+  private agentCertAndKey = '';
+  /** Agents made for an exec plugin's earlier client certificate: their connections finish, then close(). */
+  private readonly retiredAgents: http.Agent[] = [];
   private readonly server: URL;
+  /** The proxy every request goes through (proxy-url, else HTTPS_PROXY/HTTP_PROXY), if any. */
+  private readonly proxy: URL | undefined;
+  private readonly kubeConfig: KubeConfig;
   /**
    * How far the API server's clock is ahead of ours, from the latest response's `Date` header:
    * the server's time at the moment we received it is at least that date (it has whole seconds),
@@ -46,41 +63,77 @@ export class RestClient implements Transport {
   private serverOffsetMs: number | undefined;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    kubeConfig: KubeConfig,
     private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
     private readonly impersonate?: Impersonation,
+    private readonly credentials: CredentialSource = NO_CREDENTIALS,
   ) {
-    this.server = new URL(kubeConfig.getCurrentCluster()!.server);
+    const cluster = kubeConfig.getCurrentCluster()!;
+    this.server = new URL(cluster.server);
+    this.proxy = proxyFor(this.server, cluster.proxyUrl);
+    this.kubeConfig = forCredentials(kubeConfig);
   }
 
   /** URL and options of a request to `path`, with the kubeconfig's credentials applied. */
-  private async prepare(method: string, path: string): Promise<{ url: URL; options: https.RequestOptions; secure: boolean }> {
+  private async prepare(method: string, path: string, sent: { credential?: Credential } = {}): Promise<{ url: URL; options: https.RequestOptions; secure: boolean }> {
     const opts: https.RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    applyCredential(opts, (sent.credential = await this.credentials.get()));
     // A token (static or from an exec plugin) and a password go in headers, never logged; kept out of bodies too.
     keepOutOfLog(/^\S+\s+(\S+)$/.exec(String((opts.headers as Record<string, unknown>)?.Authorization ?? ''))?.[1]);
     keepOutOfLog(opts.auth?.split(':').slice(1).join(':'));
     const secure = this.server.protocol === 'https:';
-    if (secure) {
-      this.agent ??= new https.Agent({
-        keepAlive: true,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        servername: opts.servername,
-        rejectUnauthorized: opts.rejectUnauthorized,
-      });
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, servername: opts.servername, rejectUnauthorized: opts.rejectUnauthorized };
+    // A renewed client certificate (exec plugin) is used by new connections: a new agent.
+    const certAndKey = `${String(opts.cert)}\n${String(opts.key)}`;
+    if (this.agent && this.agentCertAndKey !== certAndKey) {
+      this.retiredAgents.push(this.agent);
+      this.agent = undefined;
+    }
+    if (!this.agent) {
+      this.agent = createAgent(this.server, tls, this.proxy);
+      this.agentCertAndKey = certAndKey;
     }
     const headers: Record<string, string | string[]> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
     if (this.impersonate?.user) headers['Impersonate-User'] = this.impersonate.user;
     if (this.impersonate?.groups.length) headers['Impersonate-Group'] = this.impersonate.groups;
     if (this.impersonate?.uid) headers['Impersonate-Uid'] = this.impersonate.uid;
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
-    return { url, secure, options: { method, headers, agent: secure ? this.agent : undefined, auth: opts.auth } };
+    return { url, secure, options: { method, headers, agent: this.agent, auth: opts.auth } };
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json'): Promise<T> {
-    const { url, options, secure } = await this.prepare(method, path);
+  /**
+   * One API call, retried as client-go retries (see retry.ts). A repeated write whose first
+   * answer was lost may then meet its own effect (409 AlreadyExists, 409 Conflict, 422 test
+   * failed): the caller is told of the lost answer instead, which it handles as before.
+   */
+  async request<T = any>(method: string, path: string, body?: unknown, contentType: ContentType = 'application/json', options: RequestOptions = {}): Promise<T> {
+    const repeatable = safeToRepeat(method, body, contentType);
+    let lostAnswer: unknown;
+    let renewed = false;
+    let retry = 0;
+    for (;;) {
+      const sent: { credential?: Credential } = {};
+      try {
+        return await this.requestOnce<T>(method, path, body, contentType, options.signal, sent);
+      } catch (err) {
+        // A 401 with a credential that can be renewed (exec plugin, rotated token file): renew it, send once more.
+        if (!renewed && err instanceof ApiError && err.code === 401 && sent.credential && (await this.credentials.renewAfterUnauthorized(sent.credential))) {
+          renewed = true;
+          continue;
+        }
+        if (lostAnswer !== undefined && err instanceof ApiError && (err.code === 409 || err.code === 422)) throw lostAnswer;
+        const delay = options.signal?.aborted ? undefined : retryDelay(err, err instanceof ApiError ? { status: err.code, retryAfterSeconds: err.retryAfterSeconds } : {}, retry, repeatable);
+        if (delay === undefined) throw err;
+        if (method !== 'GET' && isTransientNetworkError(err)) lostAnswer ??= err;
+        await pause(delay, options.signal);
+        retry++;
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, body: unknown, contentType: ContentType, signal: AbortSignal | undefined, sent: { credential?: Credential }): Promise<T> {
+    const { url, options, secure } = await this.prepare(method, path, sent);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
       const headers = options.headers as Record<string, string>;
@@ -99,7 +152,7 @@ export class RestClient implements Transport {
           logResponseBody(text);
           const parsed = parseBody(text);
           if (status >= 200 && status < 300) resolve(parsed as T);
-          else reject(new ApiError(status, parsed));
+          else reject(new ApiError(status, parsed, parseRetryAfter(header(res, 'retry-after'))));
         }, reject);
       });
       req.on('error', (err) => {
@@ -108,7 +161,11 @@ export class RestClient implements Transport {
       });
       // An API server that stopped answering (a dropped VPN) must not hang a restore forever.
       if (Number.isFinite(this.timeoutMs)) {
-        req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+        req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT', timedOutByClient: true })));
+      }
+      if (signal) {
+        if (signal.aborted) req.destroy(signal.reason);
+        else signal.addEventListener('abort', () => req.destroy(signal.reason), { once: true });
       }
       req.end(payload);
     });
@@ -128,7 +185,8 @@ export class RestClient implements Transport {
       finished = true;
       onDone(err);
     };
-    this.prepare('GET', path).then(({ url, options, secure }) => {
+    let retryTimer: NodeJS.Timeout | undefined;
+    const open = (retry: number) => this.prepare('GET', path).then(({ url, options, secure }) => {
       if (finished) return;
       // Both measured from the request: how long the watch took to open, and how long it lasted.
       const loggedOpen = startRequestLog('WATCH', url);
@@ -144,7 +202,12 @@ export class RestClient implements Transport {
         if (status !== 200) {
           readText(res).then((text) => {
             logResponseBody(text);
-            finish(new ApiError(status, parseBody(text)));
+            const refusal = new ApiError(status, parseBody(text), parseRetryAfter(header(res, 'retry-after')));
+            // "Too many requests, again in N s" before the watch opened: open it again then.
+            const delay = retryDelay(refusal, { status, retryAfterSeconds: refusal.retryAfterSeconds }, retry, true);
+            if (delay === undefined || finished) return finish(refusal);
+            onDone = watchDone;
+            retryTimer = setTimeout(() => void open(retry + 1), delay);
           }, finish);
           return;
         }
@@ -168,7 +231,9 @@ export class RestClient implements Transport {
       req.on('error', finish);
       req.end();
     }, finish);
+    void open(0);
     return () => {
+      clearTimeout(retryTimer);
       finish(Object.assign(new Error('watch stopped'), { name: 'AbortError' }));
       req?.destroy();
     };
@@ -190,7 +255,13 @@ export class RestClient implements Transport {
   /** Ends keep-alive sockets so the process can exit promptly. */
   close(): void {
     this.agent?.destroy();
+    for (const agent of this.retiredAgents) agent.destroy();
   }
+}
+
+function header(res: http.IncomingMessage, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function readText(res: http.IncomingMessage): Promise<string> {

@@ -44,8 +44,13 @@ export interface CopyPlanInput {
   template: V1PodTemplateSpec;
   /** StatefulSet spec.volumeClaimTemplates[].metadata.name. */
   claimTemplateNames?: string[];
-  /** StatefulSet claim-template name -> existing PVC name to mount (known once the original is scaled down). */
-  claimVolumes?: Record<string, string>;
+  /** StatefulSet claim-template name -> the PVC the copied pod uses (its own, or the first ordinal's). */
+  claims?: Record<string, string>;
+  /**
+   * Mount those PVCs: only once the original is scaled down and its pods are gone. Otherwise an
+   * emptyDir stands in: a ReadWriteOnce claim must never get a second writer (or a Multi-Attach).
+   */
+  mountClaims?: boolean;
   options: CopyOptions;
   owner: { user: string; host: string };
   now: Date;
@@ -95,7 +100,7 @@ export function buildCopyJob(input: CopyPlanInput): CopyPlan {
   }
   setImages(spec, options.setImages, targetRef);
   if (options.command) setCommand(spec, template, options.command, targetRef);
-  warnings.push(...fillClaimVolumes(spec, input.claimTemplateNames ?? [], input.claimVolumes ?? {}, targetRef));
+  warnings.push(...fillClaimVolumes(spec, { claimTemplateNames: input.claimTemplateNames ?? [], claims: input.claims ?? {}, mount: input.mountClaims === true, target }));
 
   delete spec.nodeName;
   const originalLabels = template.metadata?.labels ?? {};
@@ -262,15 +267,15 @@ function setCommand(spec: V1PodSpec, template: V1PodTemplateSpec, command: NonNu
 
 /**
  * A StatefulSet pod's claim-template volumes are added by the controller, not the template, so the
- * copy would be rejected for mounting an undefined volume. Mount the original's PVC when given
- * (the original is scaled down and has released it), otherwise an empty stand-in.
+ * copy would be rejected for mounting an undefined volume. Mount the original's PVC when told to
+ * (the original is scaled down and has released it), otherwise an empty stand-in: the PVC is still
+ * mounted by its running pod.
  */
 function fillClaimVolumes(
   spec: V1PodSpec,
-  claimTemplateNames: string[],
-  claimVolumes: Record<string, string>,
-  targetRef: string,
+  { claimTemplateNames, claims, mount, target }: { claimTemplateNames: string[]; claims: Record<string, string>; mount: boolean; target: { kind: TargetKind; name: string } },
 ): string[] {
+  const targetRef = kindName(target);
   const warnings: string[] = [];
   const mounted = new Set(
     [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
@@ -278,13 +283,19 @@ function fillClaimVolumes(
   for (const name of claimTemplateNames) {
     if (!mounted.has(name) || spec.volumes?.some((v) => v.name === name)) continue;
     spec.volumes ??= [];
-    const claimName = claimVolumes[name];
-    if (claimName !== undefined) {
+    const claimName = claims[name];
+    if (mount && claimName !== undefined) {
       spec.volumes.push({ name, persistentVolumeClaim: { claimName } });
-    } else {
-      spec.volumes.push({ name, emptyDir: {} });
+      continue;
+    }
+    spec.volumes.push({ name, emptyDir: {} });
+    if (target.kind === 'pod' && claimName !== undefined) {
       warnings.push(
-        `volume "${name}" comes from a volumeClaimTemplate of ${targetRef}; the copy gets an empty emptyDir in its place (use --scale-down to mount the original's PVC)`,
+        `volume "${name}" is ${targetRef}'s claim ${claimName}, which that running pod still writes to; the copy gets an empty emptyDir in its place (use --scale-down to mount ${claimName} once the pod is gone)`,
+      );
+    } else {
+      warnings.push(
+        `volume "${name}" comes from a volumeClaimTemplate of ${targetRef}; the copy gets an empty emptyDir in its place (use --scale-down to mount the original's PVC${claimName ? ` ${claimName}` : ''})`,
       );
     }
   }

@@ -34,6 +34,11 @@ export function fightWarnings(target: { kind: ScalableKind; name: string }, work
       warnings.push(`${named} is managed by ${marker.tool} (${marker.key}); a sync with self-heal may restore its replicas`);
     }
   }
+  // An operator (a controller of a kind we do not scale) owns the workload: it reconciles the spec.
+  const controller = workload.metadata?.ownerReferences?.find((r) => r.controller);
+  if (controller) {
+    warnings.push(`${named} is controlled by ${controller.kind} ${controller.name}, which may scale it back up or change it while held`);
+  }
   // Suspending a CronJob stops new runs, not the Jobs it already started.
   const active: Ref[] = kind === 'cronjob' ? ((workload as V1CronJob).status?.active ?? []) : [];
   if (active.length > 0) {

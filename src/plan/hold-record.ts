@@ -118,6 +118,17 @@ export function currentScale(kind: ScalableKind, object: KindObjects[ScalableKin
 }
 
 /**
+ * What a takeover of a stale hold restores at its end: the stale hold's recorded original while
+ * the workload is still at its zero (or suspended); otherwise whatever someone set since (a scale
+ * to 5 while nobody held it), as the restore of any hold lets someone else's later value win.
+ */
+export function originalAfterTakeover(kind: ScalableKind, object: KindObjects[ScalableKind], stale: Hold): number | boolean {
+  const current = currentScale(kind, object);
+  const untouched = suspends(kind) ? current === true : current === 0;
+  return untouched ? stale.original : current;
+}
+
+/**
  * The ONE conditional write that takes the hold: a merge patch carrying the resourceVersion that
  * was read (the server answers 409 if anyone wrote since), our annotations and label, and zero
  * replicas (or suspend) together, so a crash can never leave zero replicas without an owner record.

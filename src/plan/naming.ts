@@ -30,7 +30,10 @@ export function randomSuffix(): string {
   return suffix;
 }
 
-/** The PVC of each claim template that the StatefulSet's pod 0 used, for the copy to mount. */
-export function ordinalZeroClaims(statefulSet: string, claimTemplates: string[]): Record<string, string> {
-  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${statefulSet}-0`]));
+/**
+ * The PVC of each claim template that the StatefulSet's first pod uses, for the copy to mount: the
+ * first ordinal is spec.ordinals.start (0 unless set), so `data-db-3` when the pods start at db-3.
+ */
+export function firstOrdinalClaims(statefulSet: string, claimTemplates: string[], startOrdinal = 0): Record<string, string> {
+  return Object.fromEntries(claimTemplates.map((t) => [t, `${t}-${statefulSet}-${startOrdinal}`]));
 }

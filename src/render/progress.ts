@@ -1,4 +1,4 @@
-import { escapeTerminal, setTransientLine, warn, writeLine } from './terminal.js';
+import { escapeTerminal, setTransientLine, transientLineHeld, warn, writeLine } from './terminal.js';
 
 /** Progress messages on stderr, so stdout stays clean for -o json/yaml/name. */
 export interface Progress {
@@ -80,7 +80,7 @@ function terminalProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): P
     drawnWidth = 0;
   };
   const render = (): void => {
-    if (mode === 'idle') return;
+    if (mode === 'idle' || transientLineHeld()) return;
     const line = fitLine(mode === 'step' ? `${frames[frame % frames.length]} ${message}` : message, stream.columns);
     clearLine();
     stream.write(line);

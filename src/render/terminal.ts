@@ -54,6 +54,20 @@ export function setTransientLine(line: TransientLine | undefined): void {
   transient = line;
 }
 
+let held = false;
+
+/** Another program (an interactive credential plugin) has the terminal: the transient line is cleared and not drawn until the returned release. */
+export function holdTransientLine(): () => void {
+  transient?.clear();
+  held = true;
+  return () => {
+    held = false;
+    transient?.redraw();
+  };
+}
+
+export const transientLineHeld = (): boolean => held;
+
 function emit(stream: Stream, text: string): void {
   transient?.clear();
   stream.write(text);

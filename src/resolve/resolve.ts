@@ -4,6 +4,7 @@ import { kindName, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from
 import { describeInjection, removeInjectedSidecars } from '../plan/injected.js';
 import { podTemplateFromLivePod } from '../plan/live-pod.js';
 import { CopyKeys } from '../plan/copy-record.js';
+import { firstOrdinalClaims } from '../plan/naming.js';
 import { selectorQuery } from '../plan/selector.js';
 import { controllerRef, topController } from './top-controller.js';
 import type { TargetKind } from '../target/kinds.js';
@@ -17,6 +18,11 @@ export interface ResolvedTarget {
   template: V1PodTemplateSpec;
   /** StatefulSet spec.volumeClaimTemplates names (empty for other kinds). */
   claimTemplateNames: string[];
+  /**
+   * Claim template name -> the PVC the copied pod uses: a StatefulSet's first ordinal's, a
+   * StatefulSet pod's own. Mounted only once the original is scaled down (never beside its writer).
+   */
+  claims: Record<string, string>;
   /** The object as read (for scale-down and reporting). */
   object: KindObjects[Exclude<TargetKind, 'service'>];
   /** How a service target was followed, e.g. "service/web selects pods of deployment/web". */
@@ -35,7 +41,7 @@ export async function resolveTarget(cluster: Cluster, target: Target, namespace:
 type CopyableKind = ResolvedTarget['kind'];
 
 async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, namespace: string): Promise<ResolvedTarget> {
-  const base = { kind: read.kind, name: read.object.metadata!.name!, namespace, object: read.object, claimTemplateNames: [] as string[] };
+  const base = { kind: read.kind, name: read.object.metadata!.name!, namespace, object: read.object, claimTemplateNames: [] as string[], claims: {} };
   switch (read.kind) {
     case 'pod':
       return { ...base, ...(await fromPod(cluster, read.object, namespace)) };
@@ -43,8 +49,11 @@ async function fromObject(cluster: Cluster, read: KindObject<CopyableKind>, name
     case 'replicaset':
     case 'job':
       return { ...base, template: read.object.spec!.template! };
-    case 'statefulset':
-      return { ...base, template: read.object.spec!.template, claimTemplateNames: claimTemplateNamesOf(read.object) };
+    case 'statefulset': {
+      const claimTemplateNames = claimTemplateNamesOf(read.object);
+      const claims = firstOrdinalClaims(base.name, claimTemplateNames, read.object.spec?.ordinals?.start ?? 0);
+      return { ...base, template: read.object.spec!.template, claimTemplateNames, claims };
+    }
     case 'cronjob':
       return { ...base, template: read.object.spec!.jobTemplate.spec!.template };
     case 'rollout': {
@@ -76,7 +85,7 @@ const claimTemplateNamesOf = (statefulSet: V1StatefulSet): string[] => (stateful
  * what its controller stamped. A pod without one (or whose controller is gone or of a kind we do
  * not read) is copied live, less what a sidecar injector's status annotation says it added.
  */
-async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Pick<ResolvedTarget, 'template' | 'claimTemplateNames' | 'notes'>> {
+async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise<Pick<ResolvedTarget, 'template' | 'claimTemplateNames' | 'claims' | 'notes'>> {
   const podRef = kindName({ kind: 'pod', name: pod.metadata?.name ?? '' });
   const owner = controllerRef(pod.metadata);
   const kind = owner && kindOf(owner.apiVersion, owner.kind);
@@ -86,10 +95,10 @@ async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise
     if (controller && controller.metadata?.uid === owner.uid && controller.spec?.template) {
       const template: V1PodTemplateSpec = structuredClone(controller.spec.template);
       const claimTemplateNames = kind === 'statefulset' ? claimTemplateNamesOf(controller as V1StatefulSet) : [];
-      keepClaimVolumes(template, pod, claimTemplateNames);
       return {
         template,
         claimTemplateNames,
+        claims: claimsOf(pod, claimTemplateNames),
         notes: [`${podRef} belongs to ${kindName({ kind, name: owner.name })}: copying its pod template, not the live pod (which admission webhooks may have changed)`],
       };
     }
@@ -103,20 +112,19 @@ async function fromPod(cluster: Cluster, pod: V1Pod, namespace: string): Promise
   const notes = removed.map((injection) => `${why}; leaving out what a sidecar injector added, so the cluster injects it afresh: ${describeInjection(injection)}`);
   for (const annotation of unreadable) notes.push(`${why}; its ${annotation} annotation cannot be read, so the copy keeps whatever that injection added`);
   if (live && notes.length === 0) notes.push(`${why}`);
-  return { template, claimTemplateNames: [], notes };
+  return { template, claimTemplateNames: [], claims: {}, notes };
 }
 
 /**
  * A StatefulSet pod mounts its own PVCs, which its controller adds from the claim templates: the
- * copy of that pod mounts the same ones (as it did when copied from the live pod).
+ * claims of that pod (data-db-1 for pod db-1), which its copy mounts once the pod is gone.
  */
-function keepClaimVolumes(template: V1PodTemplateSpec, pod: V1Pod, claimTemplateNames: string[]): void {
+function claimsOf(pod: V1Pod, claimTemplateNames: string[]): Record<string, string> {
+  const claims: Record<string, string> = {};
   for (const volume of pod.spec?.volumes ?? []) {
-    if (!claimTemplateNames.includes(volume.name) || !volume.persistentVolumeClaim) continue;
-    template.spec ??= { containers: [] };
-    if (template.spec.volumes?.some((v) => v.name === volume.name)) continue;
-    (template.spec.volumes ??= []).push(structuredClone(volume));
+    if (claimTemplateNames.includes(volume.name) && volume.persistentVolumeClaim) claims[volume.name] = volume.persistentVolumeClaim.claimName;
   }
+  return claims;
 }
 
 async function resolveService(cluster: Cluster, { name, namespace }: Omit<ObjectRef<'service'>, 'kind'>): Promise<ResolvedTarget> {

@@ -5,6 +5,7 @@ import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster, ObjectRef } from '../kube/cluster.js';
 import { kindName } from '../kube/types.js';
+import { untilCopyPodGone } from './copy-pod.js';
 import { copyStaleReason, decidedByHold, holdStaleReason } from '../plan/liveness.js';
 import { isDamaged } from '../plan/annotation-values.js';
 import { damagedHoldMessage, readHold, HoldKeys } from '../plan/hold-record.js';
@@ -16,22 +17,26 @@ async function recordRestore(cluster: Cluster, ref: ObjectRef<ScalableKind>, rel
   await recordEvent(cluster, { ...ref, object: released.object }, 'CopyTargetRestored', `restored: ${why}`);
 }
 
-/** Deletes one copy and, if it holds a scale-down, restores the original. Returns what was done. */
-export async function removeCopy(cluster: Cluster, copy: Copy): Promise<string> {
+/**
+ * Deletes one copy and, if it holds a scale-down, restores the original once the copy's pod is
+ * gone (bounded; `say` hears the wait). Returns what was done.
+ */
+export async function removeCopy(cluster: Cluster, copy: Copy, say: (line: string) => void = () => undefined): Promise<string> {
   const ns = copy.job.metadata!.namespace!;
   const jobName = copy.job.metadata!.name!;
   // The copy goes first, so the original never runs beside it.
   await cluster.deleteJob({ namespace: ns, name: jobName });
   const session = copy.record.session;
   if (!session) return `deleted copy job ${jobName}`;
-  await faultPoint('during-delete');
   const scaled = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
+  const left = await untilCopyPodGone(cluster, { namespace: ns, name: jobName }, kindName(scaled), say);
+  await faultPoint('during-delete');
   const released = await releaseHold(cluster, scaled, { session: session.id }).catch((err: unknown) => {
     throw new CliError(`deleted copy job ${jobName}, but ${messageOf(err)}`);
   });
   await recordRestore(cluster, scaled, released, `copy job ${jobName} was deleted ("kubectl copy-target delete")`);
   const restored = released.restored ? `restored ${kindName(scaled)}` : `${kindName(scaled)} was no longer held by it`;
-  return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}`;
+  return `deleted copy job ${jobName}; ${restored}${released.warning ? ` (${released.warning})` : ''}${left ? ` (${left})` : ''}`;
 }
 
 /**
@@ -55,26 +60,28 @@ async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ rea
 }
 
 /**
- * Removes a copy judged stale, acting only on what was judged: the hold is released only while
- * its lease is the one seen expired, and the Job is deleted only as it was listed. A session
- * that renewed in between keeps both.
+ * Removes a copy judged stale, acting only on what was judged: the Job is deleted only as it was
+ * listed (a renewal of its session changes it), and the hold is released only while its lease is
+ * the one seen expired. The copy goes first and the original comes back once its pod is gone
+ * (bounded; `say` hears the wait), so the two never run side by side.
  */
-async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string | undefined): Promise<string> {
+async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string | undefined, say: (line: string) => void): Promise<string> {
   const ns = copy.job.metadata!.namespace!;
   const jobName = copy.job.metadata!.name!;
   const session = copy.record.session;
-  let restored = '';
-  if (session) {
-    const scaledRef = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
-    const scaled = kindName(scaledRef);
-    const released = await releaseHold(cluster, scaledRef, { session: session.id, ifLeaseExpires: judgedLease });
-    if (released.renewed) return `left it: its session renewed the lease on ${scaled} meanwhile`;
-    await recordRestore(cluster, scaledRef, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
-    await faultPoint('during-gc');
-    restored = released.restored ? `; restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `; ${scaled} was no longer held by it`;
-  }
   const deleted = await cluster.deleteJob({ namespace: ns, name: jobName }, copy.job.metadata!.resourceVersion);
-  return deleted ? `deleted copy job ${jobName}${restored}` : `left copy job ${jobName}: it changed since it was judged${restored}`;
+  if (!session) return deleted ? `deleted copy job ${jobName}` : `left copy job ${jobName}: it changed since it was judged`;
+  const scaledRef = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
+  const scaled = kindName(scaledRef);
+  if (!deleted) return `left it: copy job ${jobName} changed since it was judged (its session renewed the lease on ${scaled} meanwhile, or its pod changed)`;
+  const left = await untilCopyPodGone(cluster, { namespace: ns, name: jobName }, scaled, say);
+  await faultPoint('during-gc');
+  const released = await releaseHold(cluster, scaledRef, { session: session.id, ifLeaseExpires: judgedLease });
+  // Its session is alive after all: it sees its pod deleted, ends and restores itself.
+  if (released.renewed) return `deleted copy job ${jobName}; its session renewed the lease on ${scaled} meanwhile and restores it itself`;
+  await recordRestore(cluster, scaledRef, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
+  const restored = released.restored ? `restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `${scaled} was no longer held by it`;
+  return `deleted copy job ${jobName}; ${restored}${left ? ` (${left})` : ''}`;
 }
 
 /**
@@ -97,7 +104,7 @@ export async function collectStaleCopies(cluster: Cluster, copies: Copy[], repor
       // Stale as being deleted: whoever deletes it restores what it held; nothing to do twice.
       if (jobState(copy.job).terminating) continue;
       await faultPoint('gc-after-judging');
-      done = `is stale (${stale.reason}): ${await removeStaleCopy(cluster, copy, stale.judgedLease)}`;
+      done = `is stale (${stale.reason}): ${await removeStaleCopy(cluster, copy, stale.judgedLease, (line) => report(`gc: ${line}`))}`;
     } catch (err) {
       done = `could not be cleaned up: ${messageOf(err)}`;
     }
@@ -135,19 +142,27 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       const reason = holdStaleReason(hold, now, jobExists);
       if (!reason) continue;
       await faultPoint('gc-after-judging');
+      // Its session is over: a copy it left running goes first, and the original comes back once
+      // that copy's pod is gone, so the two never run side by side (a singleton consumer, a volume).
+      const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
+      let left: string | undefined;
+      if (copy) {
+        if (!(await cluster.deleteJob({ namespace: ns, name: hold.copyJob }, copy.job.metadata!.resourceVersion))) {
+          report(`gc: hold on ${named} in ${ns} is stale (${reason}), but its copy job ${hold.copyJob} changed since it was judged; left both`);
+          continue;
+        }
+        left = await untilCopyPodGone(cluster, { namespace: ns, name: hold.copyJob }, named, (line) => report(`gc: ${line}`));
+      }
       // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
       const released = await releaseHold(cluster, ref, { session: hold.session, ifLeaseExpires: object.metadata!.annotations![HoldKeys.leaseExpires] });
       if (released.renewed) {
-        report(`gc: hold on ${named} in ${ns} was renewed while judged stale; left it`);
+        report(`gc: hold on ${named} in ${ns} was renewed while judged stale; left it${copy ? ` (its copy job ${hold.copyJob} was deleted: its session sees that, ends and restores it)` : ''}`);
         continue;
       }
       await recordRestore(cluster, ref, released, `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`);
       await faultPoint('during-gc');
-      // Its session is over: a copy it left running goes too.
-      const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
-      if (copy) await cluster.deleteJob({ namespace: ns, name: hold.copyJob }, copy.job.metadata!.resourceVersion);
       report(
-        `gc: hold on ${named} in ${ns} is stale (${reason}): ${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}`,
+        `gc: hold on ${named} in ${ns} is stale (${reason}): ${copy ? `deleted copy job ${hold.copyJob}; ` : ''}${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}${left ? ` (${left})` : ''}`,
       );
     }
   }

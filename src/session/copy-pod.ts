@@ -1,11 +1,14 @@
+import { COPY_POD_GONE_TIMEOUT_MS, waitForCopyPodGone } from '../apply/wait-for-no-pods.js';
 import { waitForCopyPod } from '../apply/wait-for-pod.js';
 import { messageOf } from '../errors.js';
+import { isUnreachable } from '../kube/api-errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import type { Progress } from '../render/progress.js';
 import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
+import { retryWhileUnreachable } from './retry.js';
 
 /**
  * Creates the copy Job and waits for its pod to be Running. On any failure or interruption the
@@ -22,12 +25,19 @@ export async function createAndWait(
   const jobName = job.metadata!.name!;
   // A Ctrl-C that came during an earlier, uninterruptible request: nothing is created after it.
   throwIfInterrupted('creating the copy job');
-  const creating = cluster.createJob(job, false);
+  const creating = cluster.createJob(job, false).catch(async (err: unknown) => {
+    // The answer may be lost after the server made the Job (a timeout, a dropped connection, a
+    // 504): the copy then exists with our name. Going on with it beats leaving an orphan that
+    // keeps the original's labels and takes its traffic.
+    if (!(await madeByThisCreate(cluster, job))) throw err;
+    progress.step(`the answer to creating job ${jobName} was lost (${messageOf(err)}), but the server made it; going on with it`);
+  });
   try {
     await untilInterrupted(() => creating, 'creating the copy job');
   } catch (err) {
-    // Interrupted mid-request: the server may still have created it.
-    if (await creating.then(() => true, () => false)) await cleanUp(progress, () => cluster.deleteJob({ namespace, name: jobName }));
+    // Interrupted mid-request, or failed with no Job found (perhaps for want of an answer): the
+    // server may still have made it. Deleting a Job that is not there costs one 404.
+    if ((await creating.then(() => true, () => false)) || isUnreachable(err)) await cleanUp(progress, () => cluster.deleteJob({ namespace, name: jobName }));
     throw err;
   }
   onJob?.(true);
@@ -60,4 +70,32 @@ export async function cleanUp(progress: Progress, cleanup: () => Promise<unknown
   } catch (err) {
     progress.warn(`cleanup failed: ${messageOf(err)}`);
   }
+}
+
+/** How long the lookup after a failed create keeps trying while the API server cannot be reached. */
+const LOOKUP_RETRY_MS = 5_000;
+
+/** Whether the Job this create sent exists (its name is random, its creation time ours): then the server made it. */
+async function madeByThisCreate(cluster: Cluster, job: V1Job): Promise<boolean> {
+  const { namespace, name, annotations } = job.metadata!;
+  try {
+    const found = await retryWhileUnreachable(() => cluster.find({ kind: 'job', namespace: namespace!, name: name! }), Date.now() + LOOKUP_RETRY_MS);
+    return found?.metadata?.annotations?.[CopyKeys.createdAt] === annotations?.[CopyKeys.createdAt];
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Before restoring `restoring`: waits (bounded) for the pods of the deleted copy Job to be gone,
+ * saying which on `say`. Returns a warning when it restores without that.
+ */
+export function untilCopyPodGone(cluster: Cluster, job: { namespace: string; name: string }, restoring: string, say: (line: string) => void): Promise<string | undefined> {
+  let said = '';
+  return waitForCopyPodGone(cluster, job, ({ names }) => {
+    const line = `waiting for ${names.length === 1 ? 'pod' : 'pods'} ${names.join(', ')} of the copy to terminate before restoring ${restoring} (up to ${COPY_POD_GONE_TIMEOUT_MS / 1000}s past its grace period)`;
+    // The same pods seen again (their deletionTimestamp arriving) are not news.
+    if (line !== said) say(line);
+    said = line;
+  });
 }

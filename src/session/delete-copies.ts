@@ -46,7 +46,7 @@ export async function deleteCopies(cluster: Cluster, namespace: string, { all, m
   for (const copy of selected) {
     await attempt(async () => {
       // Deleting a --scale-down copy also restores its original (if the hold still names it).
-      const done = await removeCopy(cluster, copy);
+      const done = await removeCopy(cluster, copy, (line) => writeLine(streams.err, line));
       writeLine(streams.out, `${formatName('job.batch', copy.job.metadata!.name!)} deleted`);
       if (copy.record.session) writeLine(streams.err, done);
     });

@@ -8,7 +8,6 @@ import { kindName } from '../kube/types.js';
 import type { CopyOptions, CopyPlan } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
 import type { Hold } from '../plan/hold-record.js';
-import { ordinalZeroClaims } from '../plan/naming.js';
 import { namespaceFlag, plural, printPod } from '../render/copy-output.js';
 import { humanDuration } from '../render/duration.js';
 import type { OutputFormat } from '../render/output.js';
@@ -37,7 +36,7 @@ export async function previewScaleDown(cluster: Cluster, target: ScaleTarget, pr
   for (const warning of await fightingTheScaleDown(cluster, target)) progress.warn(warning);
   const named = kindName(target);
   const { original, tookOver } = await judgeHold(cluster, target, target.object);
-  if (tookOver) progress.say(`would take over the stale hold of ${tookOver.hold.user} on ${named} (${tookOver.reason})`);
+  if (tookOver) progress.say(`would take over the stale hold of ${tookOver.hold.user} on ${named} (${tookOver.reason}) and restore ${original} at the end`);
   const change = typeof original === 'boolean' ? `suspend ${named} (suspend was ${original})` : `scale ${named} to 0 (was ${original})`;
   progress.say(`would ${change} while the copy lives, and restore it afterwards`);
 }
@@ -49,7 +48,8 @@ export interface HoldContext {
   now: Date;
   expiresAt: Date;
   jobName: string;
-  planCopy: (session?: CopySession, claimVolumes?: Record<string, string>) => CopyPlan;
+  /** `mountClaims`: the original's pods are gone, so the copy may mount their StatefulSet claims. */
+  planCopy: (session?: CopySession, mountClaims?: boolean) => CopyPlan;
 }
 
 /**
@@ -84,16 +84,22 @@ export async function copyHoldingOriginal(
     await session.acquire();
     // Nothing may compete with the copy (and a StatefulSet's volumes must be free to mount).
     let waited = false;
+    let lastLine = '';
     await untilInterrupted(
       (abort) =>
-        waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, (names) => {
+        waitForOriginalPodsGone(cluster, scaleTarget, req.podRunningTimeoutMs, abort, ({ names, graceEndsAt }) => {
           waited = true;
-          progress.step(`waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate`);
+          // Only a grace period still to run is worth a line: one that has ended says nothing.
+          const graceLeftMs = graceEndsAt ? graceEndsAt.getTime() - cluster.now().getTime() : 0;
+          const grace = graceLeftMs >= 1000 ? ` (grace period ends at ${graceEndsAt!.toISOString()}, in ${humanDuration(graceLeftMs)})` : '';
+          const line = `waiting for ${plural(names.length, 'pod')} of ${session.kindName} to terminate${grace}`;
+          if (line === lastLine) return;
+          lastLine = line;
+          progress.step(line);
         }),
       `waiting for the pods of ${session.kindName} to terminate`,
     );
     if (waited) progress.done(`the pods of ${session.kindName} terminated`);
-    const claimVolumes = scaleTarget.kind === 'statefulset' ? ordinalZeroClaims(scaleTarget.name, resolved.claimTemplateNames) : undefined;
     session.assertHeld();
     await faultPoint('after-hold');
     const record: CopySession = {
@@ -104,7 +110,7 @@ export async function copyHoldingOriginal(
       // Computed now, not at the start: the StatefulSet wait may have outlasted a lease.
       leaseExpires: req.detach ? expiresAt : new Date(cluster.now().getTime() + leaseMs),
     };
-    const plan = ctx.planCopy(record, claimVolumes);
+    const plan = ctx.planCopy(record, scaleTarget.kind === 'statefulset');
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);

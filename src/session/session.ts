@@ -6,34 +6,20 @@ import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import { kindName, type V1Pod } from '../kube/types.js';
-import { isUnreachable } from '../kube/api-errors.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from '../plan/hold-record.js';
+import { untilCopyPodGone } from './copy-pod.js';
 import { whenInterrupted } from './interrupt.js';
 import { Renewer } from './renewer.js';
+import { retryWhileUnreachable } from './retry.js';
 
 export const newSessionId = (): string => randomBytes(6).toString('hex');
 
 /** How long the end of a session keeps trying to restore while the API server cannot be reached. */
 const RESTORE_RETRY_MS = 20_000;
-
-/** Runs `work` again (every second, until `deadline`) as long as it fails for want of the API server. */
-async function retryWhileUnreachable<T>(work: () => Promise<T>, deadline: number, progress: Progress): Promise<T> {
-  let said = false;
-  for (;;) {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isUnreachable(err) || Date.now() >= deadline) throw err;
-      if (!said) progress.step(`the API server cannot be reached; retrying for up to ${RESTORE_RETRY_MS / 1000}s`);
-      said = true;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-}
 
 /**
  * One --scale-down session: holds the original at zero while the copy lives, renews the lease
@@ -61,7 +47,7 @@ export class ScaleDownSession {
     private readonly progress: Progress,
   ) {
     this.kindName = kindName(target);
-    this.renewer = new Renewer(Math.max(1000, leaseMs / 3), () => this.renew());
+    this.renewer = new Renewer(Math.max(1000, leaseMs / 3), (signal) => this.renew(signal), leaseMs);
   }
 
   /** Takes the hold (exit 3 when someone else has it) and starts renewing the lease. */
@@ -73,7 +59,7 @@ export class ScaleDownSession {
     });
     if (tookOver) {
       this.progress.done(
-        `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${tookOver.hold.original} when this session ends`,
+        `took over a stale hold on ${this.kindName} from ${tookOver.hold.user}@${tookOver.hold.host} (${tookOver.reason}); its copy was deleted and ${this.kindName} will be restored to ${this.hold.original} when this session ends${this.hold.original === tookOver.hold.original ? '' : ` (as someone set it while the hold was stale, not the ${tookOver.hold.original} it recorded)`}`,
       );
       // Only as judged: if it changed since, its session is alive after all and ends itself on
       // its next renewal, when it finds the hold gone.
@@ -96,13 +82,14 @@ export class ScaleDownSession {
     this.jobCreated = created;
   }
 
-  private async renew(): Promise<void> {
+  /** Rejects when the renewal failed (after saying so), so the renewer retries it while the lease holds. */
+  private async renew(signal: AbortSignal): Promise<void> {
     const leaseExpires = new Date(this.cluster.now().getTime() + this.leaseMs);
     const ns = this.target.namespace;
     try {
       const [held] = await Promise.all([
-        renewHold(this.cluster, this.target, { session: this.hold.session, leaseExpires }),
-        this.jobCreated ? this.cluster.annotateJob({ namespace: ns, name: this.hold.copyJob }, { [CopyKeys.leaseExpires]: leaseExpires.toISOString() }) : undefined,
+        renewHold(this.cluster, this.target, { session: this.hold.session, leaseExpires, signal }),
+        this.jobCreated ? this.cluster.annotateJob({ namespace: ns, name: this.hold.copyJob }, { [CopyKeys.leaseExpires]: leaseExpires.toISOString() }, { signal }) : undefined,
       ]);
       if (!held) {
         this.lost = true;
@@ -116,6 +103,7 @@ export class ScaleDownSession {
       // While holding on a terminal the live line says so; elsewhere it is a line of its own.
       if (this.holding && this.progress.interactive) this.renewFailure = { at: new Date(), message };
       else this.progress.step(message);
+      throw err;
     }
   }
 
@@ -211,7 +199,8 @@ export class ScaleDownSession {
     const ns = this.target.namespace;
     // An API server that is away (restarting) gets RESTORE_RETRY_MS to come back.
     const deadline = Date.now() + RESTORE_RETRY_MS;
-    const retrying = <T>(work: () => Promise<T>) => retryWhileUnreachable(work, deadline, this.progress);
+    const retrying = <T>(work: () => Promise<T>) =>
+      retryWhileUnreachable(work, deadline, () => this.progress.step(`the API server cannot be reached; retrying for up to ${RESTORE_RETRY_MS / 1000}s`));
     if (!this.held) {
       if (this.jobCreated) await retrying(() => this.cluster.deleteJob({ namespace: ns, name: this.hold.copyJob }));
       return;
@@ -222,6 +211,12 @@ export class ScaleDownSession {
     let deleteFailure: unknown;
     if (this.jobCreated) {
       await retrying(() => this.cluster.deleteJob({ namespace: ns, name: this.hold.copyJob })).catch((err: unknown) => (deleteFailure = err));
+      // The original comes back only once the copy's pod is gone (a volume, a singleton consumer);
+      // a Job that could not be deleted keeps its pod, so there is nothing to wait for then.
+      if (!deleteFailure) {
+        const left = await untilCopyPodGone(this.cluster, { namespace: ns, name: this.hold.copyJob }, this.kindName, (line) => this.progress.step(line));
+        if (left) this.progress.warn(left);
+      }
     }
     await faultPoint('during-restore');
     let released;

@@ -9,7 +9,7 @@ import { resolveKindAlias } from './parse.js';
 export const VALUE_FLAGS = new Set([
   '-n', '--namespace', '--context', '--kubeconfig', '-o', '--output', '-c', '--container', '--ttl',
   '--pod-running-timeout', '--dry-run', '--duration', '--lease-duration', '--set-image',
-  '--exclude-container', '--exclude-init-container',
+  '--exclude-container', '--exclude-init-container', '--shell',
   // kubectl's connection flags
   '--cluster', '--user', '-s', '--server', '--token', '--as', '--as-group', '--as-uid', '--certificate-authority',
   '--client-certificate', '--client-key', '--tls-server-name', '--request-timeout',

@@ -11,14 +11,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'copy-target-cluster-'));
 
 /** The environment the suite runs in, minus anything that would point scripts/cluster elsewhere. */
 function clusterEnv(state: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, COPY_TARGET_CLUSTER_STATE: state, ...extra };
+  // Without the real node unless asked: one real node per machine, and the suite's may be running.
+  const env: NodeJS.ProcessEnv = { ...process.env, COPY_TARGET_CLUSTER_STATE: state, COPY_TARGET_REAL_NODE: '0', ...extra };
   if (!('COPY_TARGET_ROLLOUTS_CRD' in extra)) delete env.COPY_TARGET_ROLLOUTS_CRD;
   return env;
 }
 
 function cluster(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(join(root, 'scripts', 'cluster'), args, { env, timeout: 180_000 }, (err, stdout, stderr) => {
+    execFile(join(root, 'scripts', 'cluster'), args, { env, timeout: 600_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -188,4 +189,51 @@ describe('scripts/cluster', () => {
     expect((await cluster(repo, ['down'], env)).code).toBe(0);
     expect(processesOf(state)).toEqual([]);
   }, 300_000);
+
+  // The real node's traces on the host: what `down` must leave as it found it.
+  const SYSCTLS = ['vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops', 'net/ipv4/ip_forward'];
+  function hostTraces(state: string): object {
+    const sh = (cmd: string) => execFileSync('bash', ['-c', cmd], { encoding: 'utf8' }).trim();
+    return {
+      sysctls: SYSCTLS.map((k) => `${k}=${readFileSync(`/proc/sys/${k}`, 'utf8').trim()}`),
+      bridge: sh('ip -o link show copytarget0 2>/dev/null || true'),
+      veths: sh('ip -o link show type veth 2>/dev/null || true'),
+      mounts: readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(state)),
+      netns: sh('ls /run/netns 2>/dev/null || true'),
+      cgroups: sh('ls -d /sys/fs/cgroup/*/copytarget 2>/dev/null || true'),
+      processes: processesOf(state),
+      shims: sh("for p in /proc/[0-9]*; do readlink $p/exe; done 2>/dev/null | grep -c 'containerd-shim-runc-v2$' || true"),
+    };
+  }
+  // One real node per machine: with the suite's (or anyone's) running, this one cannot start.
+  const realNodeFree = process.getuid?.() === 0 && execFileSync('bash', ['-c', 'ip link show copytarget0 >/dev/null 2>&1 && echo busy || echo free'], { encoding: 'utf8' }).trim() === 'free';
+  it.skipIf(!realNodeFree)(
+    `the real node: \`down\` after a full and after an interrupted \`up\` leaves no process, mount, netns, bridge or cgroup and restores the sysctls${realNodeFree ? '' : ' [SKIPPED: not root, or a real node already runs on this machine; npm test runs this before its own cluster starts]'}`,
+    async () => {
+      const state = join(scratch, 'state-real');
+      states.push(state);
+      const env = clusterEnv(state, { COPY_TARGET_REAL_NODE: '1' });
+      const before = hostTraces(state);
+      const up = await cluster(repo, ['up'], env);
+      expect(up.code, up.stderr.trimEnd().split('\n').slice(-12).join('\n')).toBe(0); // the end of its log says why
+      expect((await cluster(repo, ['status'], env)).stdout).toMatch(/real node: copy-target-real Ready/);
+      // A pod on it, so there are containers, a netns, mounts and a veth to clean up.
+      kubectlOn(state, ['run', 'p', '--image=copy-target.local/app:1', '--image-pull-policy=Never', '--overrides',
+        JSON.stringify({ spec: { tolerations: [{ operator: 'Exists' }], nodeSelector: { 'copy-target.dev/real-node': 'true' } } })]);
+      kubectlOn(state, ['wait', '--for=condition=Ready', 'pod/p', '--timeout=60s']);
+      expect(hostTraces(state)).not.toEqual(before);
+      expect((await cluster(repo, ['down'], env)).code).toBe(0);
+      expect(hostTraces(state)).toEqual(before);
+
+      // Interrupted once the kubelet has started: the next `down` still removes everything.
+      const killed = spawn(join(repo, 'scripts', 'cluster'), ['up'], { env, stdio: 'ignore' });
+      const exited = new Promise((r) => killed.on('exit', r));
+      await fileAppears(join(state, 'pids', 'kubelet'), 300_000);
+      killed.kill('SIGKILL');
+      await exited;
+      expect((await cluster(repo, ['down'], env)).code).toBe(0);
+      expect(hostTraces(state)).toEqual(before);
+    },
+    900_000,
+  );
 });

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshNamespace, getJson, kubeconfig, mustKubectl, plugin, type Result } from './harness.js';
+import { freshNamespace, getJson, mustKubectl, plugin, type Result } from './harness.js';
 import { clientCertificate, clusterAccess } from './users.js';
 
 // kubectl's connection flags, with kubectl's meaning and precedence over the kubeconfig.
@@ -14,8 +13,7 @@ let devToken: string;
 
 beforeAll(async () => {
   ({ name: ns, remove: removeNs } = await freshNamespace('conn'));
-  ({ server, ca, adminToken } = clusterAccess());
-  devToken = /- name: dev\n {2}user:\n {4}token: (\S+)/.exec(readFileSync(kubeconfig(), 'utf8'))![1]!;
+  ({ server, ca, adminToken, devToken } = clusterAccess());
   await mustKubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -243,7 +243,7 @@ describe('kubectl copy-target errors', () => {
       const started = Date.now();
       await copyCannotRun(
         ['--pod-running-timeout', '4s'],
-        /^error: pod copy-web-\w+-\w+ could not be scheduled within 4s \(Unschedulable: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector[^)]*\); raise --pod-running-timeout if nodes are on their way, or inspect it with "kubectl describe job copy-web-\w+ -n unschedulable-\w+"$/,
+        /^error: pod copy-web-\w+-\w+ could not be scheduled within 4s \(Unschedulable: 0\/\d+ nodes are available: (?:1 node\(s\) had untolerated taint\(s\), )?2 node\(s\) didn't match Pod's node affinity\/selector[^)]*\); raise --pod-running-timeout if nodes are on their way, or inspect it with "kubectl describe job copy-web-\w+ -n unschedulable-\w+"$/,
         pinned.name,
       );
       expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // it waited, rather than failing at once

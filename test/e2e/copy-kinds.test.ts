@@ -176,7 +176,7 @@ describe('kubectl copy-target: every kind', () => {
       name: () => 'db',
       labels: { app: 'db', tier: 'data' },
       source: () => template('statefulset', 'db'),
-      before: () => [`Warning: volume "data" comes from a volumeClaimTemplate of statefulset/db; the copy gets an empty emptyDir in its place (use --scale-down to mount the original's PVC)`],
+      before: () => [`Warning: volume "data" comes from a volumeClaimTemplate of statefulset/db; the copy gets an empty emptyDir in its place (use --scale-down to mount the original's PVC data-db-0)`],
     },
     {
       title: "replicaset (rs) of a Deployment, whose template carries pod-template-hash",

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startPlugin, waitFor } from './background.js';
 import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
+import { holdKeys, liveCopyJobs } from './hold-helpers.js';
 
 // A namespace per test: the gc passes and event lists a test asserts on see only what it made, so
 // the tests hold in any order and one test's leftovers cannot pass or fail another.
@@ -42,13 +43,7 @@ async function annotations(kind: string, name: string): Promise<Record<string, s
   return (await getJson(['get', kind, name, '-n', ns])).metadata.annotations ?? {};
 }
 
-/** Live copy Jobs of one original (by name) in this file's namespace. */
-async function copyJobs(target: string): Promise<string[]> {
-  const jobs = await getJson(['get', 'jobs', '-n', ns, '-l', `app.kubernetes.io/managed-by=kubectl-copy-target,copy-target.dev/target-name=${target}`]);
-  return jobs.items.filter((j: any) => !j.metadata.deletionTimestamp).map((j: any) => j.metadata.name);
-}
-
-const holdKeys = (a: Record<string, string>) => Object.keys(a).filter((k) => k.startsWith('copy-target.dev/hold-'));
+const copyJobs = (target: string) => liveCopyJobs(ns, target);
 
 /**
  * Every value `.spec.replicas` of a Deployment took while `during` ran, read from a watch: proof
@@ -261,6 +256,7 @@ spec:
   });
 
   it('cronjob and job are suspended and get their previous suspend value back', async () => {
+    // Pods that go at once: each session end waits for its copy pod (the default grace period is 30s).
     await apply(`
 apiVersion: batch/v1
 kind: CronJob
@@ -270,14 +266,14 @@ spec:
   jobTemplate:
     spec:
       template:
-        spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/nightly:1}]}
+        spec: {restartPolicy: Never, terminationGracePeriodSeconds: 0, containers: [{name: app, image: registry.example/nightly:1}]}
 ---
 apiVersion: batch/v1
 kind: Job
 metadata: {name: batch}
 spec:
   template:
-    spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/batch:1}]}
+    spec: {restartPolicy: Never, terminationGracePeriodSeconds: 0, containers: [{name: app, image: registry.example/batch:1}]}
 `);
     const cj = await plugin(['cj/nightly', '-n', ns, '--scale-down', '--detach']);
     expect(cj.code).toBe(0);
@@ -303,7 +299,7 @@ spec:
   jobTemplate:
     spec:
       template:
-        spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/paused:1}]}
+        spec: {restartPolicy: Never, terminationGracePeriodSeconds: 0, containers: [{name: app, image: registry.example/paused:1}]}
 ---
 apiVersion: batch/v1
 kind: Job
@@ -311,7 +307,7 @@ metadata: {name: held-back}
 spec:
   suspend: true
   template:
-    spec: {restartPolicy: Never, containers: [{name: app, image: registry.example/held:1}]}
+    spec: {restartPolicy: Never, terminationGracePeriodSeconds: 0, containers: [{name: app, image: registry.example/held:1}]}
 `);
     for (const target of ['cronjob/paused', 'job/held-back']) {
       const [kind, name] = target.split('/') as [string, string];
@@ -565,11 +561,15 @@ spec:
     const copyPod = (await getJson(['get', 'pods', '-n', ns, '-l', 'app=dies,copy-target.dev/copy=true'])).items[0].metadata.name;
     // A 30s grace period (the pod's own is 0): it stays Terminating for 30s.
     await mustKubectl(['delete', 'pod', copyPod, '-n', ns, '--wait=false', '--grace-period=30']);
+    // The session ends when the pod begins terminating, not 30s later when it is gone...
+    await expect.poll(() => s.stderr(), { timeout: 20_000 }).toContain(`session ended: copy pod ${copyPod} was deleted`);
+    expect((await getJson(['get', 'pod', copyPod, '-n', ns])).metadata.deletionTimestamp).toBeDefined();
+    // ...but the original comes back only once the copy pod is gone (a volume, a singleton consumer).
+    expect(await replicas('deployment', 'dies')).toBe(0);
     const r = await s.done;
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`session ended: copy pod ${copyPod} was deleted`);
-    // It ended when the pod began terminating, not 30s later when it was gone.
-    expect((await getJson(['get', 'pod', copyPod, '-n', ns])).metadata.deletionTimestamp).toBeDefined();
+    expect(r.stderr).toContain(`waiting for pod ${copyPod} of the copy to terminate before restoring deployment/dies`);
+    expect((await kubectl(['get', 'pod', copyPod, '-n', ns])).stderr).toContain('NotFound');
     expect(await replicas('deployment', 'dies')).toBe(2);
     expect(await copyJobs('dies')).toEqual([]);
   });

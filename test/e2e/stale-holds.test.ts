@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlugin, waitFor, type Running } from './background.js';
 import { freshNamespace, getJson, mustKubectl, plugin } from './harness.js';
+import { deploymentObject, liveCopyJobs } from './hold-helpers.js';
 
 // What the README promises about holds that outlive their session: gc -A, the cheap pass of copy
 // and delete, a detached hold ending at --ttl, a hold lost mid-session, the events left behind.
@@ -21,18 +22,7 @@ afterAll(async () => {
 });
 
 async function makeDeployment(namespace: string, name: string, replicas: number): Promise<void> {
-  // Pods that go at once when scaled down (--scale-down waits for them).
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
-    },
-  };
-  await mustKubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(deployment));
+  await mustKubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(deploymentObject(name, replicas)));
   await waitFor(`deployment/${name}`, namespace, '{.status.readyReplicas}', String(replicas), '90s');
 }
 
@@ -41,10 +31,7 @@ const lease = async (namespace: string, name: string): Promise<string> =>
   (await getObject(namespace, `deployment/${name}`)).metadata.annotations['copy-target.dev/hold-lease-expires'];
 const ourKeys = (meta: any) => Object.keys({ ...meta.annotations, ...meta.labels }).filter((k) => k.startsWith('copy-target.dev/hold') || k === 'copy-target.dev/held');
 
-async function liveCopies(namespace: string, name: string): Promise<string[]> {
-  const jobs = await getJson(['get', 'jobs', '-n', namespace, '-l', `copy-target.dev/target-name=${name}`]);
-  return jobs.items.filter((j: any) => !j.metadata.deletionTimestamp).map((j: any) => j.metadata.name);
-}
+const liveCopies = liveCopyJobs;
 
 async function expectRestored(namespace: string, name: string, replicas: number): Promise<void> {
   const d = await getObject(namespace, `deployment/${name}`);

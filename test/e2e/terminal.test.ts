@@ -171,7 +171,7 @@ describe('where stderr is not a terminal', () => {
     const job = jobOf(pod);
     expect(r.stderr.split('\n')).toEqual([
       'deployment/checkout-api scaled to 0 (was 3)',
-      ...r.stderr.split('\n').filter((l) => /^waiting for \d+ pods? of deployment\/checkout-api to terminate$/.test(l)),
+      ...r.stderr.split('\n').filter((l) => /^waiting for \d+ pods? of deployment\/checkout-api to terminate( \(grace period ends at [0-9T:.-]+Z, in \d+s\))?$/.test(l)),
       ...terminated(r.stderr.split('\n'), ''),
       `created job ${job}; waiting for its pod to be Running`,
       ...r.stderr.split('\n').filter((l) => l.startsWith(`pod ${pod}: `)),
@@ -180,6 +180,8 @@ describe('where stderr is not a terminal', () => {
       'holding deployment/checkout-api scaled down while the copy runs; Ctrl-C ends the session and restores it',
       'session ended: received SIGINT',
       `deleting copy job ${job} and restoring deployment/checkout-api`,
+      // The original comes back only once the copy pod is gone: said once, however long it takes.
+      ...r.stderr.split('\n').filter((l) => l.startsWith('waiting for pod ')).slice(0, 1),
       `deleted copy job ${job}; deployment/checkout-api restored to 3 replicas`,
       '',
     ]);

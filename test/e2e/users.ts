@@ -5,12 +5,13 @@ import { dirname, join } from 'node:path';
 import { kubeconfig } from './harness.js';
 
 /** The local cluster's API server and CA, and the admin's token, read from its kubeconfig. */
-export function clusterAccess(): { server: string; ca: string; adminToken: string } {
+export function clusterAccess(): { server: string; ca: string; adminToken: string; devToken: string } {
   const config = readFileSync(kubeconfig(), 'utf8');
   return {
     server: /server: (\S+)/.exec(config)![1]!,
     ca: /certificate-authority: (\S+)/.exec(config)![1]!,
     adminToken: /- name: admin\n {2}user:\n {4}token: (\S+)/.exec(config)![1]!,
+    devToken: /- name: dev\n {2}user:\n {4}token: (\S+)/.exec(config)![1]!,
   };
 }
 

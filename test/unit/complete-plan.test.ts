@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Directive, formatCompletion, planCompletion, SUBCOMMANDS } from '../../src/complete/plan.js';
+import { completionHelper, Directive, formatCompletion, planCompletion, SUBCOMMANDS } from '../../src/complete/plan.js';
 import { SUBCOMMAND_NAMES } from '../../src/target/argv.js';
 
 const values = (words: string[]) => {
@@ -77,5 +77,36 @@ describe('formatCompletion', () => {
 describe('formatCompletion with hostile values', () => {
   it('escapes control characters in values and descriptions, keeping one line per candidate', () => {
     expect(formatCompletion([{ value: 'copy-\x1b[2Jx\ny', description: 'copy of deploy/\x07w' }], 4)).toBe('copy-\\x1b[2Jx\\ny\tcopy of deploy/\\x07w\n:4\n');
+  });
+});
+
+describe('completionHelper', () => {
+  it('prints the POSIX helper for sh, which execs the plugin with the words', () => {
+    const sh = completionHelper('sh');
+    expect(sh.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(sh).toContain('exec kubectl-copy_target __complete "$@"\n');
+    expect(sh).not.toContain('\r');
+  });
+
+  it('prints a .cmd helper for Windows: CRLF lines, the words passed through delayed expansion so & | < > stay data', () => {
+    const cmd = completionHelper('cmd');
+    const lines = cmd.split('\r\n');
+    expect(lines.at(-1)).toBe(''); // ends with CRLF, and every line is CRLF
+    expect(cmd.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(lines[0]).toBe('@echo off');
+    // %* is expanded before cmd parses & | < >; stored in a variable and read back with !...!
+    // (expanded after that parse), the typed words reach the plugin as they were.
+    expect(lines).toEqual(
+      expect.arrayContaining(['setlocal DisableDelayedExpansion', 'set "words=%*"', 'setlocal EnableDelayedExpansion', 'kubectl-copy_target.exe __complete !words!']),
+    );
+    expect(lines.indexOf('set "words=%*"')).toBeLessThan(lines.indexOf('setlocal EnableDelayedExpansion'));
+    expect(cmd).toContain('kubectl_complete-copy_target.cmd');
+    // Comments without characters that cmd might treat as redirection or expansion in a rem.
+    for (const rem of lines.filter((l) => l.startsWith('rem '))) expect(rem).not.toMatch(/[<>|&%!^]/);
+  });
+
+  it('completes --shell with the shells it knows', () => {
+    expect(values(['completion', '--shell', ''])).toEqual({ values: ['sh', 'cmd'], directive: Directive.noFileComp });
+    expect(values(['completion', '--shell=c'])).toEqual({ values: ['--shell=cmd'], directive: Directive.noFileComp });
   });
 });

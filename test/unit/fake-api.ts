@@ -1,4 +1,4 @@
-import { ApiError, type ContentType, type Transport } from '../../src/kube/rest.js';
+import { ApiError, type ContentType, type RequestOptions, type Transport } from '../../src/kube/rest.js';
 
 /**
  * A small in-memory API server for the hold's retry and refusal branches only: objects by path,
@@ -10,6 +10,7 @@ export class FakeApi implements Transport {
   private readonly objects = new Map<string, any>();
   private version = 100;
   private readonly refusals: Array<{ method: string; path: RegExp; status: number; message: string; times: number }> = [];
+  private readonly hangs: Array<{ method: string; path: RegExp; times: number }> = [];
   /** Every request, as "METHOD path". */
   readonly log: string[] = [];
   /** Runs before each request is answered (e.g. someone else writing in between). */
@@ -28,6 +29,11 @@ export class FakeApi implements Transport {
     this.refusals.push({ method, path, status, message, times });
   }
 
+  /** The next `times` requests matching method and path never answer: they end only when their signal aborts them. */
+  hang(method: string, path: RegExp, times: number): void {
+    this.hangs.push({ method, path, times });
+  }
+
   /** Someone else's write: a merge of `change` that bumps the resourceVersion. */
   edit(path: string, change: (object: any) => void): void {
     const object = this.get(path);
@@ -35,10 +41,15 @@ export class FakeApi implements Transport {
     this.put(path, object);
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType): Promise<T> {
+  async request<T = any>(method: string, path: string, body?: unknown, contentType?: ContentType, options?: RequestOptions): Promise<T> {
     const bare = path.split('?')[0]!;
     this.log.push(`${method} ${bare}`);
     this.beforeRequest?.(method, bare);
+    const hang = this.hangs.find((h) => h.times > 0 && h.method === method && h.path.test(bare));
+    if (hang) {
+      hang.times--;
+      return new Promise<T>((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal!.reason)));
+    }
     const refusal = this.refusals.find((r) => r.times > 0 && r.method === method && r.path.test(bare));
     if (refusal) {
       refusal.times--;

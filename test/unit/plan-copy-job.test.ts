@@ -337,12 +337,42 @@ describe('buildCopyJob: statefulset claim templates', () => {
     expect(job.spec!.template.metadata!.labels).toEqual({ app: 'db', [CopyKeys.copy]: 'true' });
   });
 
-  it("mounts the original's PVC when given", () => {
-    const { job, warnings } = buildCopyJob({ ...statefulsetInput({ scaleDown: true }), claimVolumes: { data: 'data-db-0' } });
+  it("mounts the original's PVC once told the original's pods are gone", () => {
+    const { job, warnings } = buildCopyJob({ ...statefulsetInput({ scaleDown: true }), claims: { data: 'data-db-3' }, mountClaims: true });
     expect(job.spec!.template.spec!.volumes).toEqual([
       { name: 'config', configMap: { name: 'pg-config' } },
-      { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } },
+      { name: 'data', persistentVolumeClaim: { claimName: 'data-db-3' } },
     ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('names the PVC it leaves out while the original still runs', () => {
+    const { job, warnings } = buildCopyJob({ ...statefulsetInput(), claims: { data: 'data-db-3' } });
+    expect(job.spec!.template.spec!.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    expect(warnings).toEqual([
+      'volume "data" comes from a volumeClaimTemplate of statefulset/db; the copy gets an empty emptyDir in its place (use --scale-down to mount the original\'s PVC data-db-3)',
+    ]);
+  });
+
+  it("a StatefulSet pod's own claim is never mounted beside its running writer: an emptyDir and a warning naming the claim", () => {
+    const { job, warnings } = buildCopyJob({ ...statefulsetInput(), target: { kind: 'pod', name: 'db-1', namespace: 'data' }, claims: { data: 'data-db-1' } });
+    expect(job.spec!.template.spec!.volumes).toEqual([
+      { name: 'config', configMap: { name: 'pg-config' } },
+      { name: 'data', emptyDir: {} },
+    ]);
+    expect(warnings).toEqual([
+      'volume "data" is pod/db-1\'s claim data-db-1, which that running pod still writes to; the copy gets an empty emptyDir in its place (use --scale-down to mount data-db-1 once the pod is gone)',
+    ]);
+  });
+
+  it("with --scale-down, a StatefulSet pod's copy mounts that pod's own claim", () => {
+    const { job, warnings } = buildCopyJob({
+      ...statefulsetInput({ scaleDown: true }),
+      target: { kind: 'pod', name: 'db-1', namespace: 'data' },
+      claims: { data: 'data-db-1' },
+      mountClaims: true,
+    });
+    expect(job.spec!.template.spec!.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-db-1' } });
     expect(warnings).toEqual([]);
   });
 });

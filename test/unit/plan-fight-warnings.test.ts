@@ -79,6 +79,16 @@ describe('fightWarnings', () => {
     ]);
   });
 
+  it('warns about an operator that controls the workload (its controller ownerReference), not about a mere owner', () => {
+    const owned = (controller: boolean) => ({
+      metadata: { name: 'db', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'PostgresCluster', name: 'main', uid: 'u1', controller }] },
+    });
+    expect(fightWarnings({ kind: 'statefulset', name: 'db' }, owned(true), [], [])).toEqual([
+      'statefulset/db is controlled by PostgresCluster main, which may scale it back up or change it while held',
+    ]);
+    expect(fightWarnings({ kind: 'statefulset', name: 'db' }, owned(false), [], [])).toEqual([]);
+  });
+
   it('names the Jobs a CronJob already started, which suspending it does not stop', () => {
     const cronJob = { metadata: { name: 'nightly' }, status: { active: [{ kind: 'Job', name: 'nightly-29001' }, { kind: 'Job', name: 'nightly-29002' }] } };
     expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, cronJob, [], [])).toEqual([

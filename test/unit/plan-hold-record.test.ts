@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
+  originalAfterTakeover,
   HoldKeys,
   currentScale,
   describeHolder,
@@ -338,5 +339,20 @@ describe('renewPatch', () => {
       { op: 'test', path: '/metadata/annotations/copy-target.dev~1hold-session', value: 'sess-9' },
       { op: 'replace', path: '/metadata/annotations/copy-target.dev~1hold-lease-expires', value: '2025-03-01T10:10:00.000Z' },
     ]);
+  });
+});
+
+describe('originalAfterTakeover', () => {
+  it("restores the stale hold's recorded original while the workload is still at its zero", () => {
+    expect(originalAfterTakeover('deployment', { spec: { replicas: 0 } } as never, hold({ original: 2 }))).toBe(2);
+  });
+
+  it('restores what someone scaled it to while the hold was stale, not the recorded original', () => {
+    expect(originalAfterTakeover('deployment', { spec: { replicas: 5 } } as never, hold({ original: 2 }))).toBe(5);
+  });
+
+  it('a resumed Job or CronJob stays resumed; one still suspended gets its recorded value', () => {
+    expect(originalAfterTakeover('cronjob', { spec: { suspend: false } } as never, hold({ original: true }))).toBe(false);
+    expect(originalAfterTakeover('cronjob', { spec: { suspend: true } } as never, hold({ original: false }))).toBe(false);
   });
 });

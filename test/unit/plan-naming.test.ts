@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyJobName, randomSuffixAlphabet } from '../../src/plan/naming.js';
+import { copyJobName, firstOrdinalClaims, randomSuffixAlphabet } from '../../src/plan/naming.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -51,5 +51,15 @@ describe('copyJobName', () => {
 
   it('exports the Kubernetes suffix alphabet', () => {
     expect(randomSuffixAlphabet).toBe('bcdfghjklmnpqrstvwxz2456789');
+  });
+});
+
+describe('firstOrdinalClaims', () => {
+  it("names each claim template's PVC of the first pod: ordinal 0 by default", () => {
+    expect(firstOrdinalClaims('db', ['data', 'logs'])).toEqual({ data: 'data-db-0', logs: 'logs-db-0' });
+  });
+
+  it('starts at spec.ordinals.start when the StatefulSet sets it', () => {
+    expect(firstOrdinalClaims('db', ['data'], 3)).toEqual({ data: 'data-db-3' });
   });
 });

@@ -66,3 +66,101 @@ describe('Renewer', () => {
     await renewer.stop();
   });
 });
+
+/** A renewal whose request never answers, and ends only when the renewer gives up on it (abort). */
+function hangingRenewal() {
+  return vi.fn(
+    (signal: AbortSignal) =>
+      new Promise<void>((_resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason));
+      }),
+  );
+}
+
+describe('Renewer: a renewal that hangs or fails does not lose a live lease', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('gives up on a renewal that never answers after lease/3 and retries at once, while the lease is still valid', async () => {
+    const hanging = hangingRenewal();
+    const answers = vi.fn(async (_signal: AbortSignal) => undefined);
+    let calls = 0;
+    const renewOnce = (signal: AbortSignal) => (++calls === 1 ? hanging(signal) : answers(signal));
+    // lease 30 s, renewed every 10 s: the first renewal starts at 10 s, the lease ends at 30 s
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(hanging).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(answers).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1); // 10 s (lease/3) after it started: abandoned, and retried at once
+    await vi.advanceTimersByTimeAsync(1); // (the abort settles through a few promise hops first)
+    expect(answers).toHaveBeenCalledTimes(1);
+    expect(hanging.mock.calls[0]![0].aborted).toBe(true);
+    await renewer.stop();
+  });
+
+  it('retries a failed renewal within a second, not a whole interval later, while the lease is valid', async () => {
+    const renewOnce = vi.fn(async (_signal: AbortSignal) => undefined).mockRejectedValueOnce(new Error('connection reset'));
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(renewOnce).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(renewOnce).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(9_999); // a success: back to the interval
+    expect(renewOnce).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(renewOnce).toHaveBeenCalledTimes(3);
+    await renewer.stop();
+  });
+
+  it('never gives a renewal longer than what is left of the lease', async () => {
+    const hanging = hangingRenewal();
+    const renewer = new Renewer(10_000, hanging, 30_000);
+    renewer.start();
+    // 10 s: first try, abandoned at 20 s; second at 20 s, abandoned at 30 s when the lease ends;
+    // then on at the interval (the session learns on its next answer whether the hold is still its own)
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(hanging).toHaveBeenCalledTimes(2);
+    expect(hanging.mock.calls.map(([signal]) => signal.aborted)).toEqual([true, true]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(hanging).toHaveBeenCalledTimes(3);
+    const stopping = renewer.stop(); // waits for the renewal in flight: at most its timeout
+    await vi.advanceTimersByTimeAsync(10_000);
+    await stopping;
+  });
+});
+
+describe('ScaleDownSession: a renewal PATCH that never answers', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('is abandoned after lease/3 and the retry renews the lease before it ends', async () => {
+    const { FakeApi } = await import('./fake-api.js');
+    const { Cluster } = await import('../../src/kube/cluster.js');
+    const { ScaleDownSession } = await import('../../src/session/session.js');
+    const { HoldKeys } = await import('../../src/plan/hold-record.js');
+    const PATH = '/apis/apps/v1/namespaces/shop/deployments/web';
+    const api = new FakeApi();
+    api.put(PATH, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', annotations: {}, labels: {} }, spec: { replicas: 2 } });
+    const cluster = new Cluster({ namespace: 'shop', server: 'https://fake.example', userName: 'alice', contextNames: [] } as any, { transport: api });
+    const leaseMs = 30_000;
+    const hold = { session: 'sess-mine', copyJob: 'copy-web-abcde', user: 'alice', host: 'laptop', since: new Date(), leaseExpires: new Date(Date.now() + leaseMs), original: 2, detached: false };
+    const lines: string[] = [];
+    const progress = { interactive: false, step: (m: string) => lines.push(m), done: (m: string) => lines.push(m), live: () => undefined, warn: (m: string) => lines.push(m), say: (m: string) => lines.push(m), stop: () => undefined };
+    const session = new ScaleDownSession(cluster, { kind: 'deployment', name: 'web', namespace: 'shop', object: api.get(PATH) } as any, hold, leaseMs, progress);
+    await session.acquire();
+    const acquiredUntil = Date.parse(api.get(PATH).metadata.annotations[HoldKeys.leaseExpires]);
+    api.hang('PATCH', /deployments\/web$/, 1);
+    await vi.advanceTimersByTimeAsync(10_000); // the first renewal: hangs
+    await vi.advanceTimersByTimeAsync(10_000 + 10); // lease/3 later: abandoned, tried again at once
+    const renewedUntil = Date.parse(api.get(PATH).metadata.annotations[HoldKeys.leaseExpires]);
+    expect(Date.now()).toBeLessThan(acquiredUntil); // all that while the lease still held
+    expect(renewedUntil).toBeGreaterThan(acquiredUntil);
+    expect(lines.some((l) => /could not renew the lease on deployment\/web \(will retry\)/.test(l))).toBe(true);
+    const ending = (session as any).stopRenewing();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await ending;
+  });
+});

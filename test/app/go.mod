@@ -1,0 +1,3 @@
+module kubectl-copy-target/testapp
+
+go 1.24
