@@ -224,16 +224,19 @@ describe('on the real node', () => {
       { timeoutMs: 60_000, intervalMs: 500, message: () => 'no copy pod' },
     );
     await running(copyName!);
+    // Follow the copy's log too: once its pod is deleted the kubelet no longer serves it.
+    const copyLog = startLogFollow(copyName!);
     const bye = await pollUntil(async () => originalLog.text(), (t) => /bye/.test(t), { timeoutMs: 30_000, intervalMs: 500, message: (t) => `no bye: ${t}` });
     const byeAt = Date.parse(bye.split('\n').find((l) => l.includes('bye'))?.split(' ')[0] ?? '');
-    const copyLog = await mustKubectl(['logs', copyName!, '-n', ns]);
-    const firstAt = Date.parse(copyLog.split(' ')[0] ?? '');
+    const firstLine = await pollUntil(async () => copyLog.text(), (t) => /\n/.test(t), { timeoutMs: 30_000, intervalMs: 500, message: (t) => `no copy log: ${t}` });
+    const firstAt = Date.parse(firstLine.split(' ')[0] ?? '');
     expect(firstAt).toBeGreaterThan(byeAt);
 
     const result = await session.done;
     expect(result.code, result.stderr).toBe(0);
-    const copyFinal = await mustKubectl(['logs', copyName!, '-n', ns]).catch(() => '');
-    if (copyFinal) expect(copyFinal).toMatch(/got terminated/);
+    await pollUntil(async () => copyLog.text(), (t) => /got terminated/.test(t), { timeoutMs: 30_000, intervalMs: 500, message: (t) => `the copy never got SIGTERM: ${t}` });
+    copyLog.stop();
+    originalLog.stop();
     await originalPod('slow');
   }, 180_000);
 

@@ -49,10 +49,19 @@ async function crashedSession(namespace: string, name: string): Promise<void> {
   expect((await getObject(namespace, `deployment/${name}`)).spec.replicas).toBe(0);
 }
 
-/** Waits until the lease (3s) is over on the API server's clock, judged by the plugin's own status. */
+/**
+ * Waits until the lease (3s) is over on the API server's clock, on the workload's hold and on its
+ * copy Job's mirror alike: a session stopped between its two renewal writes leaves the mirror a
+ * renewal ahead. The plugin reads the server's clock from whole-second Date headers, so up to a
+ * second behind: the margin covers that.
+ */
 async function leaseRunsOut(namespace: string, name: string): Promise<void> {
-  const until = Date.parse(await lease(namespace, name));
-  await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 1500));
+  const jobs = await getJson(['get', 'jobs', '-n', namespace, '-l', 'app.kubernetes.io/managed-by=kubectl-copy-target']);
+  const mirrors = jobs.items
+    .filter((j: any) => j.metadata.annotations?.['copy-target.dev/scaled-name'] === name)
+    .map((j: any) => Date.parse(j.metadata.annotations['copy-target.dev/lease-expires']));
+  const until = Math.max(Date.parse(await lease(namespace, name)), ...mirrors.filter((t: number) => !Number.isNaN(t)));
+  await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 2500));
 }
 
 async function eventReasons(namespace: string, kind: string, name: string): Promise<string[]> {
