@@ -47,6 +47,16 @@ async function copyJobs(name: string): Promise<any[]> {
   return jobs.items;
 }
 
+/**
+ * The latest lease of a hold on `name`: the workload's, or its copy Job's mirror, which a session
+ * killed between its two renewal writes leaves a renewal ahead.
+ */
+async function latestLease(name: string): Promise<string> {
+  const hold = (await getDeployment(name)).metadata.annotations['copy-target.dev/hold-lease-expires'];
+  const mirrors = (await copyJobs(name)).map((j) => j.metadata.annotations?.['copy-target.dev/lease-expires']).filter((d): d is string => d !== undefined);
+  return [hold, ...mirrors].sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1)!;
+}
+
 /** The workload is back as it was: its replicas, none of our keys, no copy of it left. */
 async function expectRestored(name: string, replicas: number): Promise<void> {
   const d = await getDeployment(name);
@@ -81,12 +91,15 @@ function waitForRenewal(name: string, from: string, timeoutMs = 30_000): Promise
   }).finally(() => watch.kill());
 }
 
-/** Resolves once the server's clock has passed `iso` (the clock every lease is judged on). */
+/**
+ * Resolves once the server's clock has passed `iso` (the clock every lease is judged on) by more
+ * than a second: the plugin reads that clock from whole-second Date headers, so up to a second behind.
+ */
 async function waitUntilServerTimePasses(iso: string): Promise<void> {
   for (;;) {
     const r = await kubectl(['get', '--raw', '/version', '-v=8']);
     const date = /Date: (.+)/i.exec(r.stderr)?.[1];
-    if (date && Date.parse(date) > Date.parse(iso)) return;
+    if (date && Date.parse(date) > Date.parse(iso) + 1000) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -259,8 +272,7 @@ describe("leases are judged on the API server's clock, not the laptop's", () => 
     await waitForStderr(session, /holding deployment\/lapsed/);
     session.child.kill('SIGKILL');
     await session.done;
-    const lease = (await getDeployment('lapsed')).metadata.annotations['copy-target.dev/hold-lease-expires'];
-    await waitUntilServerTimePasses(lease);
+    await waitUntilServerTimePasses(await latestLease('lapsed'));
     const gc = await plugin(['gc', '-n', ns], { env: skewedClock('-10m') });
     expect(gc.code).toBe(0);
     await expectRestored('lapsed', 3);
@@ -281,7 +293,7 @@ const scenarios: Record<FaultStep, { args: string[]; then?: (name: string) => Pr
 
 /** A session killed outright, then a gc that itself dies at `step` once the lease expired. */
 async function gcAfterCrash(name: string, step: FaultStep): Promise<Result> {
-  await waitUntilServerTimePasses((await getDeployment(name)).metadata.annotations['copy-target.dev/hold-lease-expires']);
+  await waitUntilServerTimePasses(await latestLease(name));
   return plugin(['gc', '-n', ns], { env: { COPY_TARGET_FAULT: step } });
 }
 
@@ -310,7 +322,11 @@ describe('a crash at any step is recoverable: one gc after the lease expired put
     // deadline hours away (the default ttl) is not what makes it stale.
     const deadlines = [
       (await getDeployment(name)).metadata.annotations?.['copy-target.dev/hold-lease-expires'],
-      ...(await copyJobs(name)).flatMap((j) => [j.metadata.annotations['copy-target.dev/ready-by'], j.metadata.annotations['copy-target.dev/expires-at']]),
+      ...(await copyJobs(name)).flatMap((j) => [
+        j.metadata.annotations['copy-target.dev/ready-by'],
+        j.metadata.annotations['copy-target.dev/expires-at'],
+        j.metadata.annotations['copy-target.dev/lease-expires'],
+      ]),
     ].filter((d): d is string => d !== undefined && Date.parse(d) < Date.now() + 60_000);
     const latest = deadlines.sort().at(-1);
     if (latest) await waitUntilServerTimePasses(latest);
@@ -359,7 +375,7 @@ describe('the API server goes away during a session', () => {
     expect(r.stderr).toMatch(/retrying for up to 20s/);
     expect(r.stderr).toMatch(/could not restore deployment\/away \(cannot reach the Kubernetes API server.*\); it stays scaled down until "kubectl copy-target gc -n /);
     expect((await getDeployment('away')).spec.replicas).toBe(0); // left held, as it said
-    await waitUntilServerTimePasses((await getDeployment('away')).metadata.annotations['copy-target.dev/hold-lease-expires']);
+    await waitUntilServerTimePasses(await latestLease('away'));
     const gc = await plugin(['gc', '-n', ns]);
     expect(gc.code, gc.stderr).toBe(0);
     await expectRestored('away', 2);

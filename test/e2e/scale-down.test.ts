@@ -581,7 +581,8 @@ spec:
     s.child.kill('SIGKILL');
     await s.done;
     expect(await replicas('deployment', 'crash')).toBe(0); // nobody restored it: the CLI is dead
-    await new Promise((r) => setTimeout(r, 4000)); // let the 3s lease run out: that is what is under test
+    // The 3s lease runs out, on the server's clock as the plugin reads it (whole seconds, up to 1s behind).
+    await new Promise((r) => setTimeout(r, 5500));
     const status = await plugin(['status', '-n', ns]);
     expect(status.stdout, status.stderr).toMatch(/\| deployment\/crash +\| [^|]+\| copy-crash-\w+-\w+ \(stale\) +\| \* +\|/);
     const gc = await plugin(['gc', '-n', ns]);
@@ -600,7 +601,7 @@ spec:
     const crashedJob = (await copyJobs('stale'))[0]!;
     s.child.kill('SIGKILL');
     await s.done;
-    await new Promise((r) => setTimeout(r, 4000)); // the dead session's 3s lease must run out
+    await new Promise((r) => setTimeout(r, 5500)); // the dead session's 3s lease runs out, on the plugin's whole-second reading of the server's clock
     const next = await plugin(['deployment/stale', '-n', ns, '--scale-down', '--detach', '--new']);
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toContain(`gc: copy job ${crashedJob} is stale (its session stopped renewing the lease at`);
@@ -632,7 +633,7 @@ spec:
     const dead = await annotations('deployment', 'lapsed');
     expect(dead['copy-target.dev/hold-original']).toBe('3');
     expect(await copyJobs('lapsed')).toEqual([]);
-    await new Promise((r) => setTimeout(r, 4000)); // the dead session's 3s lease must run out
+    await new Promise((r) => setTimeout(r, 5500)); // the dead session's 3s lease runs out, on the plugin's whole-second reading of the server's clock
     const next = await plugin(['deployment/lapsed', '-n', ns, '--scale-down', '--detach']);
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toMatch(
