@@ -22,7 +22,7 @@ export const FAULT_STEPS = [
   'during-delete',
   /** `gc`: a hold or copy was judged stale, nothing written yet. */
   'gc-after-judging',
-  /** `gc`: a stale copy was deleted, its hold not yet restored (or a stale hold restored, its leftover copy not yet deleted). */
+  /** `gc`: a stale session's copy was deleted (if it had one) and its pod is gone; its hold is not restored yet. */
   'during-gc',
 ] as const;
 

@@ -59,27 +59,54 @@ async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ rea
   return { reason, judgedLease: hold ? object?.metadata?.annotations?.[HoldKeys.leaseExpires] : undefined };
 }
 
+/** What ending a stale session did: nothing when its copy Job changed since it was judged. */
+type StaleEnd =
+  | { jobChanged: true }
+  | { jobChanged: false; released: Released; left: string | undefined };
+
 /**
- * Removes a copy judged stale, acting only on what was judged: the Job is deleted only as it was
- * listed (a renewal of its session changes it), and the hold is released only while its lease is
- * the one seen expired. The copy goes first and the original comes back once its pod is gone
- * (bounded; `say` hears the wait), so the two never run side by side.
+ * Ends a session judged stale, acting only on what was judged: its copy Job (if any) is deleted
+ * only as it was listed (a renewal of its session changes it), and the hold is released only while
+ * its lease is the one seen expired. The copy goes first and the original comes back once its pod
+ * is gone (bounded; `say` hears the wait), so the two never run side by side (a singleton
+ * consumer, a volume). Both gc passes end stale sessions through here.
  */
+async function endStaleSession(
+  cluster: Cluster,
+  scaled: ObjectRef<ScalableKind>,
+  judged: { session: string; lease: string | undefined; copyJob?: { name: string; resourceVersion: string | undefined } },
+  why: string,
+  say: (line: string) => void,
+): Promise<StaleEnd> {
+  let left: string | undefined;
+  if (judged.copyJob) {
+    const job = { namespace: scaled.namespace, name: judged.copyJob.name };
+    if (!(await cluster.deleteJob(job, judged.copyJob.resourceVersion))) return { jobChanged: true };
+    left = await untilCopyPodGone(cluster, job, kindName(scaled), say);
+  }
+  await faultPoint('during-gc');
+  const released = await releaseHold(cluster, scaled, { session: judged.session, ifLeaseExpires: judged.lease });
+  if (!released.renewed) await recordRestore(cluster, scaled, released, why);
+  return { jobChanged: false, released, left };
+}
+
+/** Removes a copy judged stale (see endStaleSession) and says what was done. */
 async function removeStaleCopy(cluster: Cluster, copy: Copy, judgedLease: string | undefined, say: (line: string) => void): Promise<string> {
   const ns = copy.job.metadata!.namespace!;
   const jobName = copy.job.metadata!.name!;
   const session = copy.record.session;
-  const deleted = await cluster.deleteJob({ namespace: ns, name: jobName }, copy.job.metadata!.resourceVersion);
-  if (!session) return deleted ? `deleted copy job ${jobName}` : `left copy job ${jobName}: it changed since it was judged`;
+  if (!session) {
+    const deleted = await cluster.deleteJob({ namespace: ns, name: jobName }, copy.job.metadata!.resourceVersion);
+    return deleted ? `deleted copy job ${jobName}` : `left copy job ${jobName}: it changed since it was judged`;
+  }
   const scaledRef = { kind: session.scaledKind, namespace: ns, name: session.scaledName };
   const scaled = kindName(scaledRef);
-  if (!deleted) return `left it: copy job ${jobName} changed since it was judged (its session renewed the lease on ${scaled} meanwhile, or its pod changed)`;
-  const left = await untilCopyPodGone(cluster, { namespace: ns, name: jobName }, scaled, say);
-  await faultPoint('during-gc');
-  const released = await releaseHold(cluster, scaledRef, { session: session.id, ifLeaseExpires: judgedLease });
+  const judged = { session: session.id, lease: judgedLease, copyJob: { name: jobName, resourceVersion: copy.job.metadata!.resourceVersion } };
+  const end = await endStaleSession(cluster, scaledRef, judged, `its copy job ${jobName} was stale ("kubectl copy-target gc")`, say);
+  if (end.jobChanged) return `left it: copy job ${jobName} changed since it was judged (its session renewed the lease on ${scaled} meanwhile, or its pod changed)`;
+  const { released, left } = end;
   // Its session is alive after all: it sees its pod deleted, ends and restores itself.
   if (released.renewed) return `deleted copy job ${jobName}; its session renewed the lease on ${scaled} meanwhile and restores it itself`;
-  await recordRestore(cluster, scaledRef, released, `its copy job ${jobName} was stale ("kubectl copy-target gc")`);
   const restored = released.restored ? `restored ${scaled}${released.warning ? ` (${released.warning})` : ''}` : `${scaled} was no longer held by it`;
   return `deleted copy job ${jobName}; ${restored}${left ? ` (${left})` : ''}`;
 }
@@ -142,25 +169,24 @@ export async function collectGarbage(cluster: Cluster, namespace: string | undef
       const reason = holdStaleReason(hold, now, jobExists);
       if (!reason) continue;
       await faultPoint('gc-after-judging');
-      // Its session is over: a copy it left running goes first, and the original comes back once
-      // that copy's pod is gone, so the two never run side by side (a singleton consumer, a volume).
+      // Its session is over: a copy it left running goes first (see endStaleSession).
       const copy = live.find((c) => c.job.metadata!.namespace === ns && c.job.metadata!.name === hold.copyJob);
-      let left: string | undefined;
-      if (copy) {
-        if (!(await cluster.deleteJob({ namespace: ns, name: hold.copyJob }, copy.job.metadata!.resourceVersion))) {
-          report(`gc: hold on ${named} in ${ns} is stale (${reason}), but its copy job ${hold.copyJob} changed since it was judged; left both`);
-          continue;
-        }
-        left = await untilCopyPodGone(cluster, { namespace: ns, name: hold.copyJob }, named, (line) => report(`gc: ${line}`));
+      const judged = {
+        session: hold.session,
+        lease: object.metadata!.annotations![HoldKeys.leaseExpires],
+        ...(copy && { copyJob: { name: hold.copyJob, resourceVersion: copy.job.metadata!.resourceVersion } }),
+      };
+      const why = `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`;
+      const end = await endStaleSession(cluster, ref, judged, why, (line) => report(`gc: ${line}`));
+      if (end.jobChanged) {
+        report(`gc: hold on ${named} in ${ns} is stale (${reason}), but its copy job ${hold.copyJob} changed since it was judged; left both`);
+        continue;
       }
-      // Only while the lease is still the one judged expired: a renewal landing meanwhile wins.
-      const released = await releaseHold(cluster, ref, { session: hold.session, ifLeaseExpires: object.metadata!.annotations![HoldKeys.leaseExpires] });
+      const { released, left } = end;
       if (released.renewed) {
         report(`gc: hold on ${named} in ${ns} was renewed while judged stale; left it${copy ? ` (its copy job ${hold.copyJob} was deleted: its session sees that, ends and restores it)` : ''}`);
         continue;
       }
-      await recordRestore(cluster, ref, released, `the hold of copy job ${hold.copyJob} was stale, ${reason} ("kubectl copy-target gc")`);
-      await faultPoint('during-gc');
       report(
         `gc: hold on ${named} in ${ns} is stale (${reason}): ${copy ? `deleted copy job ${hold.copyJob}; ` : ''}${released.restored ? `restored to ${hold.original}` : 'released'}${released.warning ? ` (${released.warning})` : ''}${left ? ` (${left})` : ''}`,
       );
