@@ -9,8 +9,11 @@ export interface PodsToGo {
   belongs: (pod: V1Pod) => boolean;
   /** What they are, for messages: "deployment/web". */
   owner: string;
-  /** What bounds the wait beyond the grace periods, for the timeout's message (default: --pod-running-timeout). */
-  bound?: string;
+  /**
+   * What the timeout's message says happens next, before its "kubectl describe" hint (default: raise
+   * --pod-running-timeout, which bounds the wait beyond the grace periods).
+   */
+  onTimeout?: string;
 }
 
 /** What is left: the pods' names, and when the latest grace period among them ends (server clock). */
@@ -100,7 +103,7 @@ export async function waitForNoPods(
         reject(
           new CliError(
             `${left.length} pod(s) of ${pods.owner} were still there after ${Math.round((now - startedAt) / 1000)}s: ${left.map((p) => whyStillThere(p, now)).join(', ')}; ` +
-              `${pods.bound ?? '--pod-running-timeout bounds the wait beyond their grace periods: raise it, or'} see why with "kubectl describe pod ${left[0]!.metadata!.name} -n ${namespace}"`,
+              `${pods.onTimeout ?? 'raise --pod-running-timeout (it bounds the wait beyond their grace periods)'}; see why with "kubectl describe pod ${left[0]!.metadata!.name} -n ${namespace}"`,
             ExitCode.copyFailed,
           ),
         );
@@ -157,7 +160,7 @@ export async function waitForCopyPodGone(
     labelSelector: `batch.kubernetes.io/job-name=${job.name}`,
     belongs: () => true,
     owner: `copy job ${job.name}`,
-    bound: 'restoring anyway;',
+    onTimeout: 'restoring anyway',
   };
   try {
     await waitForNoPods(cluster, pods, COPY_POD_GONE_TIMEOUT_MS, new AbortController().signal, onRemaining);
