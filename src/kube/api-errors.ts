@@ -1,5 +1,5 @@
 import { CliError, messageOf, UnreachableError } from '../errors.js';
-import { ProxyTrustError } from './proxy.js';
+import { ProxyTrustError, ProxyUnreachableError } from './proxy.js';
 import { ApiError } from './rest.js';
 
 /** HTTP status of a failed API call, or undefined when the server was never reached. */
@@ -25,6 +25,11 @@ export function toCliError(err: unknown, server: string, doing: string): CliErro
     return new CliError(`${doing}: ${message}${hint}`);
   }
   if (err instanceof ProxyTrustError) return new CliError(`cannot trust the proxy ${err.proxy}: ${proxyDistrust(err.code)}`);
+  if (err instanceof ProxyUnreachableError) {
+    return new UnreachableError(
+      `cannot reach the proxy ${err.proxy} (${describeTransport(err.code)}) on the way to the Kubernetes API server at ${server}; check that the proxy is up, and proxy-url in your kubeconfig (or HTTPS_PROXY/NO_PROXY)`,
+    );
+  }
   const distrust = tlsDistrust(err);
   if (distrust) return new CliError(`cannot trust the Kubernetes API server at ${server}: ${distrust}`);
   const reason = transportReason(err);

@@ -90,7 +90,7 @@ function inCidr(ip: string, cidr: string): boolean {
   }
 }
 
-/** TLS settings for the API server (not for an https:// proxy: see openTunnel). */
+/** TLS settings for the API server; an https:// proxy gets its cert, key and rejectUnauthorized too (see openTunnel). */
 export type ServerTls = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
 
 /** One keep-alive agent to the API server, through `proxy` when there is one. */
@@ -98,7 +98,7 @@ export function createAgent(server: URL, tls: ServerTls, proxy: URL | undefined)
   const secure = server.protocol === 'https:';
   const base = { keepAlive: true, ...(secure ? tls : {}) };
   if (!proxy) return secure ? new https.Agent(base) : new http.Agent(base);
-  if (proxy.protocol.startsWith('socks')) return new SocksProxyAgent(proxy, base);
+  if (proxy.protocol.startsWith('socks')) return new SocksTunnelAgent(proxy, base);
   // CONNECT through an http(s) proxy, for http:// servers too (as client-node does)
   return secure ? new HttpsTunnelAgent(base, proxy) : new HttpTunnelAgent(base, proxy);
 }
@@ -119,14 +119,36 @@ export class ProxyTrustError extends Error {
 }
 
 /**
+ * The proxy itself could not be reached (refused, unresolved, timed out): `code` is Node's, so the
+ * failure still counts as a network one (retried like an unreachable API server); `proxy` is its
+ * address without credentials.
+ */
+export class ProxyUnreachableError extends Error {
+  constructor(
+    readonly proxy: string,
+    readonly code: string,
+  ) {
+    super(`cannot reach the proxy ${proxy} (${code})`);
+  }
+}
+
+/** Node's code of a failure to connect to the proxy itself (before any answer from it). */
+function connectCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_') ? code : undefined;
+}
+
+/**
  * A tunnel to host:port through an http:// or https:// CONNECT proxy, as client-node's hpagent
  * opens one, except that a proxy named by an IP address is not named in TLS SNI: RFC 6066 forbids
  * it, and Node prints a deprecation warning (DEP0123) on it. An https:// proxy's certificate is
  * checked against Node's CAs (NODE_EXTRA_CA_CERTS adds one), and if none of them signed it, against
  * the API server's certificate-authority: kubectl checks it against that one (client-go's TLS
- * settings serve the proxy too), so a proxy kubectl trusts is trusted.
+ * settings serve the proxy too), so a proxy kubectl trusts is trusted. For the same reason the
+ * proxy is offered the kubeconfig's client certificate, and insecure-skip-tls-verify skips its check.
  */
-function openTunnel(proxy: URL, target: http.ClientRequestArgs, keepAlive: boolean, serverCa: https.RequestOptions['ca'], connected: (socket: net.Socket) => void, failed: (err: Error) => void): void {
+function openTunnel(proxy: URL, target: https.RequestOptions, keepAlive: boolean, connected: (socket: net.Socket) => void, failed: (err: Error) => void): void {
+  const serverCa = target.ca;
   const secure = proxy.protocol === 'https:';
   const proxyHost = proxy.hostname.replace(/^\[|\]$/g, '');
   const proxyName = `${proxy.protocol}//${proxy.host}`;
@@ -147,8 +169,10 @@ function openTunnel(proxy: URL, target: http.ClientRequestArgs, keepAlive: boole
       agent: false,
       timeout: target.timeout ?? 0,
       // the proxy's name, else Node would take the Host header's (the API server's); '' sends none
-      ...(secure ? { servername: net.isIP(proxyHost) ? '' : proxyHost, ...(ca ? { ca } : {}) } : {}),
+      ...(secure ? { servername: net.isIP(proxyHost) ? '' : proxyHost, ...(ca ? { ca } : {}), ...clientTls(target) } : {}),
     });
+    let reachedProxy = false;
+    request.once('socket', (socket) => socket.once(secure ? 'secureConnect' : 'connect', () => (reachedProxy = true)));
     request.once('connect', (response, socket, head) => {
       request.removeAllListeners();
       if (response.statusCode !== 200) {
@@ -164,7 +188,10 @@ function openTunnel(proxy: URL, target: http.ClientRequestArgs, keepAlive: boole
       request.removeAllListeners();
       const code = err.code ?? '';
       if (secure && UNKNOWN_AUTHORITY.has(code) && !ca && serverCa) return attempt(serverCa);
-      failed(secure && (UNKNOWN_AUTHORITY.has(code) || /^CERT_|^ERR_TLS_CERT/.test(code)) ? new ProxyTrustError(proxyName, code) : err);
+      if (secure && (UNKNOWN_AUTHORITY.has(code) || /^CERT_|^ERR_TLS_CERT/.test(code))) return failed(new ProxyTrustError(proxyName, code));
+      // No socket to the proxy yet: the proxy, not the API server, is what could not be reached.
+      const unreachable = connectCode(err);
+      failed(unreachable && !reachedProxy ? new ProxyUnreachableError(proxyName, unreachable) : err);
     });
     request.end();
   };
@@ -178,7 +205,7 @@ class HttpTunnelAgent extends http.Agent {
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: Connected): undefined {
-    openTunnel(this.proxy, options, this.keepAlive, undefined, (socket) => callback!(null, socket), (err) => callback!(err, undefined as never));
+    openTunnel(this.proxy, options, this.keepAlive, (socket) => callback!(null, socket), (err) => callback!(err, undefined as never));
     return undefined;
   }
 
@@ -193,11 +220,39 @@ class HttpsTunnelAgent extends https.Agent {
 
   override createConnection(options: https.RequestOptions, callback?: Connected): undefined {
     const tlsOverTunnel = (socket: net.Socket): void => callback!(null, super.createConnection({ ...options, socket } as https.RequestOptions, undefined)!);
-    openTunnel(this.proxy, options, this.keepAlive, options.ca, tlsOverTunnel, (err) => callback!(err, undefined as never));
+    openTunnel(this.proxy, options, this.keepAlive, tlsOverTunnel, (err) => callback!(err, undefined as never));
     return undefined;
   }
 
   declare keepAlive: boolean;
+}
+
+/** The kubeconfig's client certificate and insecure-skip-tls-verify, which client-go applies to an https:// proxy too. */
+function clientTls(target: https.RequestOptions): https.RequestOptions {
+  return {
+    ...(target.cert ? { cert: target.cert, key: target.key } : {}),
+    ...(target.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+  };
+}
+
+/** socks5:// proxy-url: a proxy that cannot be reached is named as the proxy. */
+class SocksTunnelAgent extends SocksProxyAgent {
+  private readonly proxyName: string;
+
+  constructor(proxy: URL, options: http.AgentOptions) {
+    super(proxy, options);
+    this.proxyName = `${proxy.protocol}//${proxy.host}`;
+  }
+
+  override async connect(...args: Parameters<SocksProxyAgent['connect']>): ReturnType<SocksProxyAgent['connect']> {
+    try {
+      return await super.connect(...args);
+    } catch (err) {
+      // The socks client's own socket is the one to the proxy: its errors are the proxy's.
+      const code = connectCode(err);
+      throw code ? new ProxyUnreachableError(this.proxyName, code) : err;
+    }
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
-import { clusterAccess } from './users.js';
+import { clientCertificate, clusterAccess } from './users.js';
 
 // Networks between the plugin and the API server, as kubectl handles them: proxies (kubeconfig
 // proxy-url over http://, https:// and socks5://; HTTPS_PROXY, never for loopback), http://
@@ -79,19 +79,23 @@ function tunnel(client: net.Socket, host: string, port: number, first: Buffer, r
  * An HTTP CONNECT proxy on loopback, served over TLS when `tls` is given (an https:// proxy);
  * `tunnels` lists every host:port it was asked to reach, `authorizations` the Proxy-Authorization of each.
  */
-async function connectProxy(tls?: https.ServerOptions): Promise<{ url: string; tunnels: string[]; authorizations: Array<string | undefined> }> {
+async function connectProxy(tls?: https.ServerOptions): Promise<{ url: string; tunnels: string[]; authorizations: Array<string | undefined>; clientSubjects: string[] }> {
   const tunnels: string[] = [];
   const authorizations: Array<string | undefined> = [];
+  const clientSubjects: string[] = [];
   const refuse = (_req: http.IncomingMessage, res: http.ServerResponse): void => void res.writeHead(405).end();
   const proxy = tls ? https.createServer(tls, refuse) : http.createServer(refuse);
   proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     tunnels.push(req.url!);
     authorizations.push(req.headers['proxy-authorization']);
+    // The client certificate offered to the proxy (requestCert), if any.
+    const peer = 'getPeerCertificate' in req.socket ? (req.socket as import('node:tls').TLSSocket).getPeerCertificate() : undefined;
+    if (peer?.subject) clientSubjects.push(`CN=${peer.subject.CN}`);
     const [host, port] = [req.url!.slice(0, req.url!.lastIndexOf(':')), Number(req.url!.slice(req.url!.lastIndexOf(':') + 1))];
     const established = (): void => void client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     tunnel(client, host.replace(/^\[|\]$/g, ''), port, head, established, () => client.destroy());
   });
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${await listen(proxy)}`, tunnels, authorizations };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${await listen(proxy)}`, tunnels, authorizations, clientSubjects };
 }
 
 /**
@@ -145,8 +149,11 @@ function proxyCertificate(): { caFile: string; key: Buffer; cert: Buffer } {
   return { caFile: join(out, 'ca.crt'), key: readFileSync(join(out, 'proxy.key')), cert: readFileSync(join(out, 'proxy.crt')) };
 }
 
-/** A kubeconfig for the admin on the local cluster, with `proxy-url` when given. */
-function adminKubeconfig(name: string, proxyUrl?: string, certificateAuthority = ca): string {
+/**
+ * A kubeconfig for the admin on the local cluster, with `proxy-url` when given; `insecure` skips TLS
+ * verification instead of naming a CA, `user` replaces the admin's token with other credentials.
+ */
+function adminKubeconfig(name: string, proxyUrl?: string, certificateAuthority = ca, { insecure = false, user }: { insecure?: boolean; user?: string[] } = {}): string {
   const file = join(dir, name);
   writeFileSync(
     file,
@@ -157,12 +164,12 @@ function adminKubeconfig(name: string, proxyUrl?: string, certificateAuthority =
       '- name: local',
       '  cluster:',
       `    server: ${server}`,
-      `    certificate-authority: ${certificateAuthority}`,
+      insecure ? '    insecure-skip-tls-verify: true' : `    certificate-authority: ${certificateAuthority}`,
       ...(proxyUrl ? [`    proxy-url: ${proxyUrl}`] : []),
       'users:',
       '- name: admin',
       '  user:',
-      `    token: ${adminToken}`,
+      ...(user ?? [`    token: ${adminToken}`]),
       'contexts:',
       '- name: local',
       '  context: {cluster: local, user: admin, namespace: ' + ns + '}',
@@ -255,6 +262,46 @@ describe('proxies', () => {
     const before = proxy.destinations.length;
     expect(await mustKubectlEnv(['get', 'ns', ns, '--kubeconfig', file], {})).toContain(ns);
     expect(new Set(proxy.destinations.slice(before))).toEqual(new Set([serverHostPort()]));
+  });
+
+  it('proxy-url https:// with insecure-skip-tls-verify: the proxy\'s certificate is not checked either, as kubectl does', async () => {
+    const { key, cert } = proxyCertificate();
+    const proxy = await connectProxy({ key, cert });
+    const file = adminKubeconfig('with-https-proxy-url-insecure', proxy.url, ca, { insecure: true });
+    // kubectl applies the cluster's TLS settings to the proxy: no CA for it anywhere, and it goes through.
+    expect(await mustKubectlEnv(['get', 'ns', ns, '--kubeconfig', file], { SSL_CERT_FILE: '' })).toContain(ns);
+    const r = await plugin(['status', '-n', ns, '--kubeconfig', file], { env: { NODE_EXTRA_CA_CERTS: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/cannot trust/);
+    expect(new Set(proxy.tunnels)).toEqual(new Set([serverHostPort()]));
+  });
+
+  it('proxy-url https://: the kubeconfig\'s client certificate is offered to the proxy too, as kubectl offers it', async () => {
+    const { caFile, key, cert } = proxyCertificate();
+    const proxy = await connectProxy({ key, cert, requestCert: true, rejectUnauthorized: false });
+    const client = clientCertificate('proxy-client-check', ['system:masters']);
+    const user = [`    client-certificate: ${client.cert}`, `    client-key: ${client.key}`];
+    const file = adminKubeconfig('with-https-proxy-url-client-cert', proxy.url, ca, { user });
+    expect(await mustKubectlEnv(['get', 'ns', ns, '--kubeconfig', file], { SSL_CERT_FILE: caFile })).toContain(ns);
+    expect(proxy.clientSubjects).toContain('CN=proxy-client-check'); // what kubectl does
+    proxy.clientSubjects.length = 0;
+    const r = await plugin(['status', '-n', ns, '--kubeconfig', file], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(proxy.clientSubjects.length).toBeGreaterThan(0);
+    expect(new Set(proxy.clientSubjects)).toEqual(new Set(['CN=proxy-client-check']));
+  });
+
+  it.each(['http', 'socks5'])('a %s:// proxy that is down: one line naming the proxy, not the API server, and what to check', async (scheme) => {
+    const closed = net.createServer();
+    const port = await new Promise<number>((resolve) => closed.listen(0, '127.0.0.1', () => resolve((closed.address() as AddressInfo).port)));
+    await new Promise((resolve) => closed.close(resolve)); // nobody listens there now
+    const proxyUrl = `${scheme}://127.0.0.1:${port}`;
+    const file = adminKubeconfig(`with-${scheme}-proxy-down`, proxyUrl);
+    const r = await plugin(['status', '-n', ns, '--kubeconfig', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `error: cannot reach the proxy ${proxyUrl} (connection refused) on the way to the Kubernetes API server at ${server}; check that the proxy is up, and proxy-url in your kubeconfig (or HTTPS_PROXY/NO_PROXY)`,
+    );
   });
 
   it('HTTPS_PROXY is not used for a loopback server (Go\'s rule), as kubectl does not', async () => {
