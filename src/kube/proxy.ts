@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 // The agent client-node itself builds for a socks proxy-url (hence already in the bundle).
 import { SocksProxyAgent } from 'socks-proxy-agent';
+import { messageOf } from '../errors.js';
 
 const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks5:', 'socks5h:']);
 
@@ -248,8 +249,9 @@ class SocksTunnelAgent extends SocksProxyAgent {
     try {
       return await super.connect(...args);
     } catch (err) {
-      // The socks client's own socket is the one to the proxy: its errors are the proxy's.
-      const code = connectCode(err);
+      // The socks client's own socket is the one to the proxy: its errors are the proxy's. It
+      // keeps only their message ("connect ECONNREFUSED 127.0.0.1:1080"), not their code.
+      const code = connectCode(err) ?? /^(?:connect|getaddrinfo|read|write) (E[A-Z]+)\b/.exec(messageOf(err))?.[1];
       throw code ? new ProxyUnreachableError(this.proxyName, code) : err;
     }
   }

@@ -281,11 +281,14 @@ describe('proxies', () => {
     const proxy = await connectProxy({ key, cert, requestCert: true, rejectUnauthorized: false });
     const client = clientCertificate('proxy-client-check', ['system:masters']);
     const user = [`    client-certificate: ${client.cert}`, `    client-key: ${client.key}`];
-    const file = adminKubeconfig('with-https-proxy-url-client-cert', proxy.url, ca, { user });
-    expect(await mustKubectlEnv(['get', 'ns', ns, '--kubeconfig', file], { SSL_CERT_FILE: caFile })).toContain(ns);
+    // The proxy's CA beside the cluster's, where kubectl looks for it (see the test above).
+    const bundle = join(dir, 'cluster-and-proxy-ca-for-client-cert.crt');
+    writeFileSync(bundle, Buffer.concat([readFileSync(ca), readFileSync(caFile)]));
+    const file = adminKubeconfig('with-https-proxy-url-client-cert', proxy.url, bundle, { user });
+    expect(await mustKubectlEnv(['get', 'ns', ns, '--kubeconfig', file], {})).toContain(ns);
     expect(proxy.clientSubjects).toContain('CN=proxy-client-check'); // what kubectl does
     proxy.clientSubjects.length = 0;
-    const r = await plugin(['status', '-n', ns, '--kubeconfig', file], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    const r = await plugin(['status', '-n', ns, '--kubeconfig', file], { env: { NODE_EXTRA_CA_CERTS: '' } });
     expect(r.code, r.stderr).toBe(0);
     expect(proxy.clientSubjects.length).toBeGreaterThan(0);
     expect(new Set(proxy.clientSubjects)).toEqual(new Set(['CN=proxy-client-check']));
