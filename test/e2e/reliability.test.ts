@@ -150,7 +150,7 @@ describe('--scale-down: the original is really gone before the copy is handed ou
       const r = await plugin(['deploy/stuck', '-n', ns, '--scale-down', '--pod-running-timeout', '3s']);
       expect(r.code).toBe(4);
       // Past the pod's grace period (plus the margin for the kubelet), the finalizer is named as what holds it.
-      expect(r.stderr).toMatch(new RegExp(`1 pod\\(s\\) of deployment/stuck were still there after \\d+s: ${pod} \\(held by finalizer copy-target\\.dev/test-never\\); --pod-running-timeout bounds`));
+      expect(r.stderr).toMatch(new RegExp(`1 pod\\(s\\) of deployment/stuck were still there after \\d+s: ${pod} \\(held by finalizer copy-target\\.dev/test-never\\); raise --pod-running-timeout \\(it bounds the wait beyond their grace periods\\); see why with "kubectl describe pod ${pod} -n ${ns}"`));
       expect(r.stderr).toMatch(/deployment\/stuck restored to 1 replicas/);
       await expectRestored('stuck', 1);
     } finally {
