@@ -73,6 +73,6 @@ export function podDeadlineWarning(
   const when = started ? `at ${new Date(started.getTime() + seconds * 1000).toISOString()}` : `${seconds}s after it starts`;
   return (
     `copy pod ${pod.name} keeps the original's pod-level activeDeadlineSeconds (${seconds}s): the kubelet ends it ${when}, before the new expiry, ` +
-    'and its Job then starts another pod; extend cannot move that deadline (a pod template is immutable)'
+    'and extend cannot move that deadline (a pod template is immutable)'
   );
 }

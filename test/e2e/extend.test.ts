@@ -171,21 +171,25 @@ describe('extend', () => {
 
   it('a foreground session\'s copy: its ttl moves, the lease stays its session\'s to renew, and Ctrl-C still ends it and restores', async () => {
     await makeDeployment('fg', 2);
-    // A 3s lease: renewals every second race the extend's conditional write to the Job.
-    const session = startPlugin(['deploy/fg', '-n', ns, '--scale-down', '--ttl', '1m', '--lease-duration', '3s']);
+    const session = startPlugin(['deploy/fg', '-n', ns, '--scale-down', '--ttl', '1m']);
     try {
       await expect.poll(() => session.stderr(), { timeout: 30_000 }).toMatch(/Ctrl-C ends the session/);
       const [name] = await liveCopyJobs(ns, 'fg');
-      const r = await plugin(['extend', `deploy/fg`, '-n', ns, '--ttl', '10m']);
-      expect(r.code, r.stderr).toBe(0);
-      const expiresAt = extendedLine(r.stdout, name!, '; deployment/fg stays held while its foreground session runs');
-      const job = await getObject(`job/${name}`);
-      expect(job.metadata.annotations[EXPIRES]).toBe(expiresAt);
-      expectDeadlineAt(job, expiresAt);
-      // The lease is the session's: still a few seconds ahead, not the copy's expiry.
-      const lease = Date.parse((await getObject('deployment/fg')).metadata.annotations[HOLD_LEASE]);
-      expect(lease).toBeLessThan(Date.now() + 10_000);
-      expect(Date.parse(job.metadata.annotations[LEASE])).toBeLessThan(Date.now() + 10_000);
+      // Paused (its 30s lease holds meanwhile), so no renewal rewrites the leases read below.
+      session.child.kill('SIGSTOP');
+      try {
+        const r = await plugin(['extend', `deploy/fg`, '-n', ns, '--ttl', '10m']);
+        expect(r.code, r.stderr).toBe(0);
+        const expiresAt = extendedLine(r.stdout, name!, '; deployment/fg stays held while its foreground session runs');
+        const job = await getObject(`job/${name}`);
+        expect(job.metadata.annotations[EXPIRES]).toBe(expiresAt);
+        expectDeadlineAt(job, expiresAt);
+        // The lease is the session's, on the hold and on its mirror: at most 30s ahead, not the copy's expiry.
+        expect(Date.parse((await getObject('deployment/fg')).metadata.annotations[HOLD_LEASE])).toBeLessThan(Date.now() + 31_000);
+        expect(Date.parse(job.metadata.annotations[LEASE])).toBeLessThan(Date.now() + 31_000);
+      } finally {
+        session.child.kill('SIGCONT');
+      }
     } finally {
       session.child.kill('SIGINT');
     }
@@ -193,6 +197,33 @@ describe('extend', () => {
     expect(ended.code, ended.stderr).toBe(0);
     expect(ended.stderr).toMatch(/deployment\/fg restored to 2 replicas/);
     expect(await liveCopyJobs(ns, 'fg')).toEqual([]);
+  });
+
+  it('warns, naming the copy pod and when, that the original\'s pod-level activeDeadlineSeconds still ends it before the new expiry', async () => {
+    await mustKubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'batch' },
+      spec: { template: { spec: { restartPolicy: 'Never', activeDeadlineSeconds: 3600, containers: [{ name: 'app', image: 'registry.example/batch:1' }] } } },
+    }));
+    const made = await plugin(['job/batch', '-n', ns, '--ttl', '1m']);
+    expect(made.code, made.stderr).toBe(0);
+    const { pod, job } = await copyOf(made.stdout);
+    const copyPod = await getObject(`pod/${pod}`);
+    expect(copyPod.spec.activeDeadlineSeconds).toBe(3600); // copied with the pod, as the issue says
+    const r = await plugin(['extend', pod, '-n', ns, '--ttl', '2h']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^copy job ${job.metadata.name} extended: expires at \\S+Z \\(in 120m\\)\n$`));
+    const endsAt = new Date(Date.parse(copyPod.status.startTime) + 3600_000).toISOString();
+    expect(r.stderr).toBe(
+      `Warning: copy pod ${pod} keeps the original's pod-level activeDeadlineSeconds (3600s): the kubelet ends it at ${endsAt}, before the new expiry, ` +
+        'and extend cannot move that deadline (a pod template is immutable)\n',
+    );
+    // Within the pod's own deadline, no warning.
+    const within = await plugin(['extend', pod, '-n', ns, '--ttl', '30m']);
+    expect(within.code, within.stderr).toBe(0);
+    expect(within.stderr).toBe('');
+    expect((await plugin(['delete', job.metadata.name, '-n', ns])).code).toBe(0);
   });
 
   it('--ttl is required, and names or --all (usage errors, exit 2)', async () => {

@@ -80,7 +80,7 @@ describe('podDeadlineWarning', () => {
   it('names the pod, its deadline and when the kubelet ends it, when that comes first', () => {
     expect(podDeadlineWarning({ name: 'copy-web-x-abcde', startTime: podStart, activeDeadlineSeconds: 3600 }, expiresAt)).toBe(
       "copy pod copy-web-x-abcde keeps the original's pod-level activeDeadlineSeconds (3600s): the kubelet ends it at 2025-03-01T11:00:05.000Z, before the new expiry, " +
-        'and its Job then starts another pod; extend cannot move that deadline (a pod template is immutable)',
+        'and extend cannot move that deadline (a pod template is immutable)',
     );
   });
 
