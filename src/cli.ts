@@ -11,6 +11,7 @@ import { escapeTerminal, holdTransientLine, writeData, writeLine, writeLines, ty
 import { declareGlobalFlags } from './commands/global-flags.js';
 import { copyFlagsFrom, declareCopyFlags } from './commands/copy-flags.js';
 import { declareDeleteFlags } from './commands/delete-flags.js';
+import { declareExtendFlags } from './commands/extend-flags.js';
 import { declareCompletionFlags } from './commands/completion-flags.js';
 import { declareGcFlags } from './commands/gc-flags.js';
 import { declareStatusFlags } from './commands/status-flags.js';
@@ -21,6 +22,7 @@ const commandModules = {
   copy: () => import('./commands/copy.js'),
   status: () => import('./commands/status.js'),
   delete: () => import('./commands/delete.js'),
+  extend: () => import('./commands/extend.js'),
   gc: () => import('./commands/gc.js'),
   complete: () => import('./commands/complete.js'),
 };
@@ -59,6 +61,12 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
         'Delete copies: by copy pod, copy job or KIND/NAME of the original; --all for every copy in the namespace',
         declareDeleteFlags,
         async (args) => (await commandModules.delete()).run(args, streams),
+      )
+      .command(
+        'extend [names..]',
+        'Push the expiry of live copies (and of a detached hold) to now + --ttl: by copy pod, copy job or KIND/NAME of the original; --all for every copy',
+        declareExtendFlags,
+        async (args) => (await commandModules.extend()).run(args, streams),
       )
       .command(
         'completion',

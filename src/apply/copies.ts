@@ -42,6 +42,38 @@ export async function listCopies(cluster: Cluster, namespace: string | undefined
   return listed;
 }
 
+/** Which copies a command names: every copy in the namespace (--all), or those the names match. */
+export interface CopySelector {
+  all: boolean;
+  matchers: Array<{ name: string; matches: (c: Copy) => boolean }>;
+}
+
+/** The copies a selector picked, in the order named, and a line for each name that matched none. */
+export interface Selected {
+  copies: Copy[];
+  /** A damaged record can be trusted for nothing but its Job's own name: only that matches it. */
+  damaged: DamagedCopy[];
+  failures: string[];
+}
+
+/** What `delete` and `extend` act on; a name that matches nothing is a failure, not the end (as kubectl delete). */
+export function selectCopies({ copies, damaged }: Copies, { all, matchers }: CopySelector, namespace: string): Selected {
+  const selected = new Set<Copy>(all ? copies : []);
+  const selectedDamaged = new Set<DamagedCopy>(all ? damaged : []);
+  const failures: string[] = [];
+  for (const m of matchers) {
+    const hits = copies.filter(m.matches);
+    const damagedHits = damaged.filter((d) => d.job.metadata?.name === m.name);
+    if (hits.length === 0 && damagedHits.length === 0) {
+      failures.push(`no copy matches "${m.name}" in namespace ${namespace}; list them with "kubectl copy-target status"`);
+      continue;
+    }
+    hits.forEach((c) => selected.add(c));
+    damagedHits.forEach((d) => selectedDamaged.add(d));
+  }
+  return { copies: [...selected], damaged: [...selectedDamaged], failures };
+}
+
 const isFinished = (job: V1Job): boolean =>
   (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 

@@ -1,11 +1,9 @@
-import { UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection } from '../kube/config.js';
 import type { IOStreams } from '../render/terminal.js';
-import { parseTarget } from '../target/parse.js';
 import { deleteCopies, type DeleteRequest } from '../session/delete-copies.js';
 import { guarded } from '../session/interrupt.js';
-import type { Copy } from '../apply/copies.js';
+import { copySelector, validateSelector } from './copy-names.js';
 import type { DeleteFlags } from './delete-flags.js';
 
 /**
@@ -27,22 +25,10 @@ export async function run(flags: DeleteFlags, streams: IOStreams): Promise<void>
 
 /** What to delete, from the flags before any API call (kubectl's Options.Complete). */
 export function complete(flags: DeleteFlags): DeleteRequest {
-  return { all: flags.all, matchers: flags.names.map((name) => ({ name, matches: matcherFor(name) })) };
+  return copySelector(flags.names, flags.all);
 }
 
 /** Names, or --all: exactly one of them (kubectl delete's rule). */
 export function validate(req: DeleteRequest): void {
-  if (req.all === req.matchers.length > 0) {
-    throw new UsageError('name what to delete (a copy pod, a copy job or KIND/NAME of the original), or pass --all');
-  }
-}
-
-function matcherFor(text: string): (c: Copy) => boolean {
-  if (!text.includes('/')) {
-    return (c) => c.job.metadata?.name === text || c.record.podName === text;
-  }
-  const target = parseTarget(text);
-  return (c) =>
-    (c.record.targetKind === target.kind && c.record.targetName === target.name) ||
-    (target.kind === 'pod' && c.record.podName === target.name);
+  validateSelector(req, 'delete');
 }

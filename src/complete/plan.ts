@@ -35,6 +35,7 @@ export interface CompletionPlan {
 export const SUBCOMMANDS: Candidate[] = [
   { value: 'status', description: 'List active copies' },
   { value: 'delete', description: 'Delete copies' },
+  { value: 'extend', description: 'Push the expiry of copies to now + --ttl' },
   { value: 'gc', description: 'Restore workloads held by crashed sessions, delete expired copies' },
   { value: 'version', description: 'Print the plugin and server versions' },
   { value: 'completion', description: 'Print the kubectl_complete-copy_target helper' },
@@ -56,6 +57,7 @@ const KIND_SPELLINGS = [...new Set([...Object.values(SHORT_KIND), ...TARGET_KIND
 const OUTPUTS: Record<string, string[]> = {
   status: ['wide', 'json', 'yaml'],
   copy: ['json', 'yaml', 'name'],
+  extend: ['json', 'yaml', 'name'],
 };
 
 const filter = (candidates: Candidate[], partial: string): Candidate[] => candidates.filter((c) => c.value.startsWith(partial));
@@ -121,7 +123,7 @@ function need(afterDashDash: boolean, previous: string | undefined, current: str
     }
     return targetNeed(current);
   }
-  if (command === 'delete') return { type: 'copies', partial: current };
+  if (command === 'delete' || command === 'extend') return { type: 'copies', partial: current };
   return staticNeed([], current); // status, gc, version, completion take no arguments; a copy takes one target
 }
 

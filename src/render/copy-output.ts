@@ -37,7 +37,7 @@ export function printJob(out: NodeJS.WriteStream, job: V1Job, output: OutputForm
 }
 
 /** kubectl hides managedFields unless asked (--show-managed-fields); so do we. */
-function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(object: T): T {
+export function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(object: T): T {
   const { managedFields: _hidden, ...metadata } = object.metadata ?? {};
   return { ...object, metadata };
 }

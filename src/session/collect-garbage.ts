@@ -42,9 +42,9 @@ export async function removeCopy(cluster: Cluster, copy: Copy, say: (line: strin
 /**
  * Why a copy is stale (plan/liveness.ts), or undefined while it is live. When only its Job's lease
  * mirror lapsed, the hold on the workload is read and decides; `judgedLease` is the hold's lease
- * annotation the judgement was made on.
+ * annotation the judgement was made on. gc and `extend` judge with it.
  */
-async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ reason: string; judgedLease?: string } | undefined> {
+export async function judgeCopy(cluster: Cluster, copy: Copy, now: Date): Promise<{ reason: string; judgedLease?: string } | undefined> {
   const job = jobState(copy.job);
   const session = copy.record.session;
   if (!session || !decidedByHold(copy.record, job, now)) {

@@ -19,7 +19,7 @@ const LONG_NAME: Record<string, string> = { '-n': '--namespace', '-o': '--output
 /** `--dry-run` alone is allowed, as in kubectl, so it never takes the next word on its own. */
 const OPTIONAL_VALUE = new Set(['--dry-run']);
 
-export const SUBCOMMAND_NAMES = new Set(['version', 'status', 'delete', 'gc', 'completion']);
+export const SUBCOMMAND_NAMES = new Set(['version', 'status', 'delete', 'extend', 'gc', 'completion']);
 
 const split = (argv: string[]): [string[], string[]] => {
   const at = argv.indexOf('--');

@@ -40,7 +40,7 @@ describe('shell completion through kubectl', () => {
 
   it('completes subcommands and kinds on an empty word', async () => {
     const { candidates, directive } = await complete('');
-    expect(candidates).toEqual(expect.arrayContaining(['status', 'delete', 'gc', 'version', 'deploy/', 'sts/', 'svc/']));
+    expect(candidates).toEqual(expect.arrayContaining(['status', 'delete', 'extend', 'gc', 'version', 'deploy/', 'sts/', 'svc/']));
     expect(directive).toBe(':4');
   });
 
@@ -55,13 +55,17 @@ describe('shell completion through kubectl', () => {
     expect((await complete('-n', ns.name, 'deploy/web-a/container/')).candidates).toEqual(['deploy/web-a/container/app', 'deploy/web-a/container/metrics']);
   });
 
-  it('completes namespaces after -n, contexts after --context, -o values, and copies after delete', async () => {
+  it('completes namespaces after -n, contexts after --context, -o values, and copies after delete and extend', async () => {
     expect((await complete('-n', 'complete-')).candidates).toContain(ns.name);
     expect((await complete('--context', '')).candidates).toEqual(['admin', 'dev']);
     expect((await complete('status', '-o', '')).candidates).toEqual(['wide', 'json', 'yaml']);
     const copy = await plugin(['deploy/web-b', '-n', ns.name]);
     expect(copy.code, copy.stderr).toBe(0);
     expect((await complete('-n', ns.name, 'delete', '')).candidates).toEqual([copy.stdout.trim()]);
+    expect((await complete('-n', ns.name, 'extend', '')).candidates).toEqual([copy.stdout.trim()]);
+    expect((await complete('-n', ns.name, 'extend', '--ttl', '2h', 'copy-web')).candidates).toEqual([copy.stdout.trim()]);
+    expect((await complete('-n', ns.name, 'extend', 'nomatch')).candidates).toEqual([]);
+    expect((await complete('extend', '-o', '')).candidates).toEqual(['json', 'yaml', 'name']);
   });
 
   // kubectl itself spends ~5 s on an unreachable server before it asks the plugin, so the helper

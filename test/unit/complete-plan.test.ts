@@ -11,7 +11,7 @@ const values = (words: string[]) => {
 describe('planCompletion', () => {
   it('offers subcommands and the short kinds on an empty line, and a space after them', () => {
     const { values: v, directive } = values(['']);
-    expect(v).toEqual(['status', 'delete', 'gc', 'version', 'completion', 'pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/']);
+    expect(v).toEqual(['status', 'delete', 'extend', 'gc', 'version', 'completion', 'pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/']);
     expect(directive).toBe(Directive.noFileComp);
   });
 
@@ -48,8 +48,12 @@ describe('planCompletion', () => {
     expect(values(['--kubeconfig', '']).directive).toBe(Directive.default); // files
   });
 
-  it('offers copies after delete, nothing after commands without arguments, files after --', () => {
+  it('offers copies after delete and extend, nothing after commands without arguments, files after --', () => {
     expect(planCompletion(['delete', 'copy-']).need).toEqual({ type: 'copies', partial: 'copy-' });
+    expect(planCompletion(['extend', 'copy-']).need).toEqual({ type: 'copies', partial: 'copy-' });
+    expect(planCompletion(['-n', 'shop', 'extend', '--ttl', '2h', '']).need).toEqual({ type: 'copies', partial: '' });
+    expect(values(['extend', '--ttl', '']).values).toEqual([]); // a duration: nothing to offer
+    expect(values(['extend', '-o', '']).values).toEqual(['json', 'yaml', 'name']);
     expect(values(['status', ''])).toEqual({ values: [], directive: Directive.noFileComp });
     expect(values(['deploy/web', ''])).toEqual({ values: [], directive: Directive.noFileComp });
     expect(values(['deploy/web', '--', 'sh', '-n', ''])).toEqual({ values: [], directive: Directive.default });
