@@ -138,7 +138,8 @@ async function runWith(cluster: Cluster, req: RunRequest, streams: IOStreams, pr
 
   let outcome: CommandOutcome | undefined;
   await copyHoldingOriginal(cluster, req.copy, progress, holdContext(prepared, scaleTarget), async (pod, session) => {
-    progress.done(`holding ${session.kindName} scaled down while ${req.command[0]} runs; it is restored when the command ends${req.keep ? ' (--keep: once the copy is deleted or expires)' : ''}`);
+    const after = req.keep ? 'it stays so after the command ends (--keep), until the copy expires or is deleted' : 'it is restored when the command ends';
+    progress.done(`holding ${session.kindName} scaled down while ${req.command[0]} runs; ${after}`);
     outcome = await runCommand(pod, jobName, (stop) => session.watchCopy(pod.metadata!.name!, { ended: stop }));
     return req.keep && !outcome.stopped ? 'detach' : 'end';
   });
