@@ -27,7 +27,7 @@ import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 /** Time for a CLI that gave up waiting to delete its copy before others may judge it stale. */
 const READY_BY_MARGIN_MS = 10_000;
 
-/** Everything `run` needs, derived from flags before any API call (kubectl's Options.Complete). */
+/** Everything a copy needs (the copy command's and `run`'s), derived from flags before any API call (kubectl's Options.Complete). */
 export interface CopyRequest extends ScaleDownCopyRequest {
   flags: CopyFlags;
   target: Target;
