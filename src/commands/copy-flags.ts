@@ -35,7 +35,8 @@ export function declareCopyShapeFlags<T>(y: Argv<T>) {
     .option('set-image', { type: 'string', default: [], coerce: repeated, describe: 'NAME=IMAGE (or *=IMAGE) image overrides, as kubectl debug' })
     .option('ttl', { type: 'string', coerce: lastWins, default: '8h', describe: 'Delete the copy after this long at the latest' })
     .option('pod-running-timeout', { type: 'string', coerce: lastWins, default: '5m', describe: 'How long to wait for the copy pod to be Running' })
-    .option('dry-run', { type: 'string', coerce: lastWins, default: 'none', describe: 'client or server: print the Job, create nothing' })
+    // No default: yargs gives a bare --dry-run the default too, and then created a real copy.
+    .option('dry-run', { type: 'string', coerce: lastWins, describe: 'client or server (alone: client): print the Job, create nothing' })
     .option('scale-down', { type: 'boolean', default: false, describe: 'Scale the original to zero (suspend a Job/CronJob) while the copy lives' })
     .option('lease-duration', { type: 'string', coerce: lastWins, default: '30s', describe: 'How long a hold outlives a session that stopped renewing it (crash)' })
     .option('new', { type: 'boolean', default: false, describe: 'Always make a fresh copy instead of reusing your live one' });

@@ -44,7 +44,8 @@ export function complete(flags: CopyFlags): CopyRequest {
   if (flags.container && target.container && flags.container !== target.container) {
     throw new UsageError(`-c ${flags.container} contradicts the container in target ${flags.target}; give one of them`);
   }
-  const dryRun = flags.dryRun;
+  // kubectl's bare --dry-run (yargs gives it as '') is client; absent is none.
+  const dryRun = flags.dryRun === undefined ? 'none' : flags.dryRun === '' ? 'client' : flags.dryRun;
   if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') {
     throw new UsageError(`invalid --dry-run "${dryRun}"; expected none, client or server`);
   }

@@ -15,7 +15,7 @@ export function declareRunFlags(y: Argv<GlobalOptions>) {
         describe: "Container that {container} and COPY_TARGET_CONTAINER name (default: the pod's default container); nothing in the copy is changed",
       }),
   )
-    .option('dry-run', { type: 'string', coerce: lastWins, default: 'none', describe: 'client or server: create nothing, print the command it would run' })
+    .option('dry-run', { type: 'string', coerce: lastWins, describe: 'client or server (alone: client): create nothing, print the command it would run' })
     .option('keep', {
       type: 'boolean',
       default: false,
