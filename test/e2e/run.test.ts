@@ -1,5 +1,6 @@
 // `kubectl copy-target run TARGET [flags] -- LOCAL_COMMAND` (issue 24): the copy is made as copy
 // makes it, the local command runs against it with the terminal, and the session ends with it.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,7 +147,7 @@ describe('run: signals and a copy that dies', () => {
         session.type('\x03');
         await expect.poll(() => session.output(), { timeout: 10_000, interval: 100 }).toContain(`child got INT ${n}`);
       }
-      const { code, output } = await session.done;
+      const { code, output } = await ended(session.done);
       expect(code, output).toBe(5);
       expect(output).toMatch(/sh exited with code 5/);
       expect(output).toMatch(/deployment\/ctrlc restored to 2 replicas/);
@@ -167,7 +168,7 @@ describe('run: signals and a copy that dies', () => {
     try {
       await expect.poll(() => session.output(), { timeout: 90_000, interval: 100 }).toMatch(/deleting copy job copy-late-/);
       session.type('\x03');
-      const { code, output } = await session.done;
+      const { code, output } = await ended(session.done);
       expect(code, output).toBe(3);
       expect(output).toMatch(/sh exited with code 3/);
       expect(output).toMatch(/deployment\/late restored to 2 replicas/);
@@ -184,14 +185,14 @@ describe('run: signals and a copy that dies', () => {
     try {
       await pollFor(() => stdout().includes('child ready'), 90_000);
       s.child.kill('SIGTERM');
-      const r = await s.done;
+      const r = await ended(s.done);
       expect(r.code, r.stderr).toBe(9);
       expect(r.stdout).toContain('child got TERM');
       expect(r.stderr).toMatch(/received SIGTERM; passing it on to sh/);
       expect(r.stderr).toMatch(/deployment\/term restored to 2 replicas/);
       await expectRestored('term', 2);
     } finally {
-      s.child.kill('SIGKILL');
+      killLeftovers(s);
     }
   });
 
@@ -203,7 +204,7 @@ describe('run: signals and a copy that dies', () => {
       await pollFor(() => stdout().includes('child ready'), 90_000);
       const pod = /child ready (\S+)/.exec(stdout())![1]!;
       await mustKubectl(['delete', 'pod', pod, '-n', ns, '--wait=false']);
-      const r = await s.done;
+      const r = await ended(s.done);
       expect(r.code, r.stderr).toBe(4);
       expect(r.stdout).toContain('child got TERM');
       expect(r.stderr).toContain(`Warning: copy pod ${pod} was deleted; stopping sh (SIGTERM`);
@@ -212,7 +213,7 @@ describe('run: signals and a copy that dies', () => {
       expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^error: copy pod ${pod} was deleted while sh ran; it was stopped`));
       await expectRestored('dies', 2);
     } finally {
-      s.child.kill('SIGKILL');
+      killLeftovers(s);
     }
   });
 
@@ -224,13 +225,13 @@ describe('run: signals and a copy that dies', () => {
       await pollFor(() => stdout().includes('child ready'), 90_000);
       const pod = /child ready (\S+)/.exec(stdout())![1]!;
       await mustKubectl(['delete', 'pod', pod, '-n', ns, '--wait=false']);
-      const r = await s.done;
+      const r = await ended(s.done);
       expect(r.code, r.stderr).toBe(4);
       expect(r.stderr).toMatch(/Warning: sh is still running 10s after SIGTERM; killing it \(SIGKILL\)/);
       expect(r.stderr).toMatch(/sh was ended by SIGKILL \(exit code 137\)/);
       await expectRestored('stubborn', 1);
     } finally {
-      s.child.kill('SIGKILL');
+      killLeftovers(s);
     }
   }, 150_000);
 });
@@ -270,6 +271,25 @@ describe('run: a command that cannot be started', () => {
     expect(oneErrorLine(r.stderr)).toBe(`error: cannot run ${file}: ${file} is not an executable file`);
   });
 });
+
+/**
+ * `done`, or a failure after `ms`: a broken plugin that never ends must fail the test in time for
+ * its finally to stop what it started (a test timeout would skip it and leave them running).
+ */
+function ended<T>(done: Promise<T>, ms = 60_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the plugin did not end within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
+
+/** A plugin still running at the end of a test: its local command (its child) and itself, killed. */
+function killLeftovers(s: ReturnType<typeof startPlugin>): void {
+  if (s.child.exitCode !== null || s.child.signalCode !== null || s.child.pid === undefined) return;
+  spawnSync('pkill', ['-KILL', '-P', String(s.child.pid)]);
+  s.child.kill('SIGKILL');
+}
 
 /** The plugin's stdout as it comes (startPlugin gives it only at the end); call it right after startPlugin. */
 function stdoutOf(s: ReturnType<typeof startPlugin>): () => string {
