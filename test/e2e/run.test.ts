@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlugin } from './background.js';
 import { apply, oneErrorLine } from './copy-helpers.js';
-import { freshNamespace, getJson, kubectl, mustKubectl, plugin } from './harness.js';
+import { freshNamespace, getJson, kubeconfig, kubectl, mustKubectl, plugin } from './harness.js';
 import { deploymentObject, holdKeysOf, liveCopyJobs, specReplicas } from './hold-helpers.js';
 import { runInPty } from './pty.js';
 
@@ -94,7 +94,7 @@ describe('run: the local command learns the copy, and the session ends with it',
     await expectRestored('kept', 2);
   });
 
-  it('without --scale-down: the copy is deleted when the command ends, -c names the container, --keep keeps it', async () => {
+  it('without --scale-down: the copy is deleted when the command ends, -c names the container, --keep keeps it, a live copy is reused and left', async () => {
     await apply(ns, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -116,8 +116,27 @@ describe('run: the local command learns the copy, and the session ends with it',
     expect(await liveCopyJobs(ns, 'web')).toEqual([]);
     const kept = await plugin(['run', 'deploy/web', '-n', ns, '--keep', '--', 'sh', '-c', 'echo "job=$COPY_TARGET_JOB"']);
     expect(kept.code, kept.stderr).toBe(0);
-    expect(await liveCopyJobs(ns, 'web')).toEqual([field(kept.stdout, 'job')]);
-    expect((await plugin(['delete', field(kept.stdout, 'job')!, '-n', ns])).code).toBe(0);
+    const job = field(kept.stdout, 'job')!;
+    expect(await liveCopyJobs(ns, 'web')).toEqual([job]);
+    // The same request again reuses that live copy, as copy would, and leaves it: this run did not make it.
+    const again = await plugin(['run', 'deploy/web', '-n', ns, '--', 'sh', '-c', 'echo "job=$COPY_TARGET_JOB"']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(field(again.stdout, 'job')).toBe(job);
+    expect(again.stderr).toMatch(/reusing copy pod /);
+    expect(again.stderr).toContain(`left copy job ${job} as it was (it was not made by this run)`);
+    expect(await liveCopyJobs(ns, 'web')).toEqual([job]);
+    expect((await plugin(['delete', job, '-n', ns])).code).toBe(0);
+  });
+
+  it('--kubeconfig: the command gets KUBECONFIG set to that file (absolute), so its kubectl talks to the same cluster', async () => {
+    await workload('kc', 1);
+    const r = await plugin(['run', 'deploy/kc', '-n', ns, '--kubeconfig', kubeconfig(), '--', 'sh', '-c', 'echo "kc=$KUBECONFIG"; kubectl get pod {pod} -n {namespace} -o name'], {
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(field(r.stdout, 'kc')).toBe(kubeconfig());
+    expect(r.stdout).toMatch(/^pod\/copy-kc-[a-z0-9]{5}-[a-z0-9]{5}$/m);
+    expect(await liveCopyJobs(ns, 'kc')).toEqual([]);
   });
 
   it('--dry-run prints the command with the would-be names and creates nothing', async () => {
