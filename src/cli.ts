@@ -15,6 +15,7 @@ import { declareExtendFlags } from './commands/extend-flags.js';
 import { declareCompletionFlags } from './commands/completion-flags.js';
 import { declareGcFlags } from './commands/gc-flags.js';
 import { declareStatusFlags } from './commands/status-flags.js';
+import { declareRunFlags } from './commands/run-flags.js';
 
 // Commands are imported lazily so `--help` and usage errors never load the Kubernetes client.
 const commandModules = {
@@ -25,6 +26,7 @@ const commandModules = {
   extend: () => import('./commands/extend.js'),
   gc: () => import('./commands/gc.js'),
   complete: () => import('./commands/complete.js'),
+  run: () => import('./commands/run.js'),
 };
 
 export async function main(argv: string[], streams: IOStreams): Promise<number> {
@@ -40,6 +42,8 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
   // An interactive credential plugin prompts on the terminal: no spinner over its prompt.
   setInteractiveCredentialHook(holdTransientLine);
   if (level >= 6) setRequestLogger((line) => writeLine(streams.err, escapeTerminal(line)), bodyLimitFor(level));
+  // `run` ends with its local command's exit code; every other command with 0 or an error's.
+  let exitCode: number = ExitCode.ok;
   try {
     await declareGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')
@@ -83,6 +87,14 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
         async (args) => (await commandModules.gc()).run(args, streams),
       )
       .command(
+        'run <target> [command..]',
+        'Copy TARGET, run a local command against the copy (words after --, {pod} {namespace} {container} {context} {job} filled in), end when it ends',
+        declareRunFlags,
+        async (args) => {
+          exitCode = await (await commandModules.run()).run(args, streams);
+        },
+      )
+      .command(
         '$0 <target> [command..]',
         'Copy TARGET (KIND/NAME[/container/CONTAINER]) into a probe-free pod owned by a Job',
         declareCopyFlags,
@@ -99,7 +111,7 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
         throw err ?? new UsageError(explainUnknownArguments(msg, argv));
       })
       .parseAsync();
-    return ExitCode.ok;
+    return exitCode;
   } catch (err) {
     return report(streams.err, err, verbose);
   }

@@ -12,6 +12,10 @@ export const ExitCode = {
   held: 3,
   /** The copy was created but its pod could not run; the copy was deleted. */
   copyFailed: 4,
+  /** `run`: the local command was found but could not be executed (as a shell reports it). */
+  commandNotExecutable: 126,
+  /** `run`: the local command was not found (as a shell reports it). */
+  commandNotFound: 127,
   /** Interrupted by Ctrl-C / SIGTERM / SIGHUP (128 + SIGINT, as shells report it). */
   interrupted: 130,
 } as const;

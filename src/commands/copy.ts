@@ -5,8 +5,8 @@ import { findReusableCopy } from '../apply/reuse.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { Cluster } from '../kube/cluster.js';
 import { loadConnection, timerLimitError } from '../kube/config.js';
-import { kindName } from '../kube/types.js';
-import { buildCopyJob, type CopyOptions } from '../plan/copy-job.js';
+import { kindName, type V1Job } from '../kube/types.js';
+import { buildCopyJob, type CopyOptions, type CopyPlan } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
 import { randomSuffix } from '../plan/naming.js';
 import { copySignature } from '../plan/signature.js';
@@ -14,12 +14,12 @@ import { printJob, printPod } from '../render/copy-output.js';
 import { parseOutputFormat, type OutputFormat } from '../render/output.js';
 import { createProgress, type Progress } from '../render/progress.js';
 import type { IOStreams } from '../render/terminal.js';
-import { resolveTarget } from '../resolve/resolve.js';
-import { scaleTargetFor } from '../resolve/scale-target.js';
+import { resolveTarget, type ResolvedTarget } from '../resolve/resolve.js';
+import { scaleTargetFor, type ScaleTarget } from '../resolve/scale-target.js';
 import { collectStaleCopies } from '../session/collect-garbage.js';
 import { createAndWait } from '../session/copy-pod.js';
 import { guarded } from '../session/interrupt.js';
-import { copyHoldingOriginal, previewScaleDown, type ScaleDownCopyRequest } from '../session/scale-down-copy.js';
+import { copyHoldingOriginal, previewScaleDown, type HoldContext, type ScaleDownCopyRequest } from '../session/scale-down-copy.js';
 import { parseTarget, type Target } from '../target/parse.js';
 import type { CopyFlags } from './copy-flags.js';
 import { parseDurationSeconds, parseSetImages } from './flag-values.js';
@@ -27,13 +27,15 @@ import { parseDurationSeconds, parseSetImages } from './flag-values.js';
 /** Time for a CLI that gave up waiting to delete its copy before others may judge it stale. */
 const READY_BY_MARGIN_MS = 10_000;
 
-/** Everything `run` needs, derived from flags before any API call (kubectl's Options.Complete). */
-interface CopyRequest extends ScaleDownCopyRequest {
+/** Everything a copy needs (the copy command's and `run`'s), derived from flags before any API call (kubectl's Options.Complete). */
+export interface CopyRequest extends ScaleDownCopyRequest {
   flags: CopyFlags;
   target: Target;
   options: CopyOptions;
   dryRun: 'none' | 'client' | 'server';
   output: OutputFormat;
+  /** --duration: end the foreground session after this long. */
+  durationMs?: number;
 }
 
 export function complete(flags: CopyFlags): CopyRequest {
@@ -42,7 +44,8 @@ export function complete(flags: CopyFlags): CopyRequest {
   if (flags.container && target.container && flags.container !== target.container) {
     throw new UsageError(`-c ${flags.container} contradicts the container in target ${flags.target}; give one of them`);
   }
-  const dryRun = flags.dryRun;
+  // kubectl's bare --dry-run (yargs gives it as '') is client; absent is none.
+  const dryRun = flags.dryRun === undefined ? 'none' : flags.dryRun === '' ? 'client' : flags.dryRun;
   if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') {
     throw new UsageError(`invalid --dry-run "${dryRun}"; expected none, client or server`);
   }
@@ -73,6 +76,14 @@ export function complete(flags: CopyFlags): CopyRequest {
 
 /** Checks that need no cluster (kubectl's Options.Validate). */
 export function validate(req: CopyRequest): void {
+  validateShape(req);
+  if (req.flags.container && req.flags.command.length === 0) {
+    throw new UsageError(`-c ${req.flags.container} needs a command after --, e.g. -c ${req.flags.container} -- sleep infinity`);
+  }
+}
+
+/** The checks of what the copy is and how long it lives, shared with `run`. */
+export function validateShape(req: CopyRequest): void {
   if (req.options.ttlSeconds <= 0) throw new UsageError('--ttl must be positive: a copy may not live forever');
   if (req.podRunningTimeoutMs <= 0) throw new UsageError('--pod-running-timeout must be positive');
   if (req.durationMs !== undefined && req.durationMs <= 0) throw new UsageError('--duration must be positive');
@@ -91,9 +102,6 @@ export function validate(req: CopyRequest): void {
     const tooLong = timerLimitError(flag, ms);
     if (tooLong) throw tooLong;
   }
-  if (req.flags.container && req.flags.command.length === 0) {
-    throw new UsageError(`-c ${req.flags.container} needs a command after --, e.g. -c ${req.flags.container} -- sleep infinity`);
-  }
 }
 
 export async function run(flags: CopyFlags, streams: IOStreams): Promise<void> {
@@ -111,6 +119,51 @@ export async function run(flags: CopyFlags, streams: IOStreams): Promise<void> {
 }
 
 async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, progress: Progress): Promise<void> {
+  const prepared = await prepareCopy(cluster, req, progress);
+  const { resolved, plan, scaleTarget } = prepared;
+  if (req.dryRun !== 'none') {
+    printJob(streams.out, await previewCopy(cluster, req, prepared, progress), req.output, req.dryRun);
+    return;
+  }
+  const reused = await copyToReuse(cluster, req, prepared, progress, '--detach');
+  if (reused) {
+    printPod(streams, reused.pod, { output: req.output, container: req.options.container });
+    return;
+  }
+  if (!scaleTarget) {
+    for (const warning of plan.warnings) progress.warn(warning);
+    const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress);
+    progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
+    printPod(streams, pod, { output: req.output, container: req.options.container });
+    return;
+  }
+  await copyHoldingOriginal(cluster, req, progress, holdContext(prepared, scaleTarget), async (pod, session) => {
+    printPod(streams, pod, { output: req.output, container: req.options.container });
+    if (req.detach) return 'detach';
+    progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
+    const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
+    progress.done(`session ended: ${reason}`);
+    return 'end';
+  });
+}
+
+/** What every copy starts from (`copy` and `run`): the target read, the Job planned, --scale-down's checks passed. Nothing written yet. */
+export interface PreparedCopy {
+  resolved: ResolvedTarget;
+  user: string;
+  /** Recorded on the copy: the same request again finds it for reuse. */
+  signature: string;
+  now: Date;
+  plan: CopyPlan;
+  jobName: string;
+  planCopy: HoldContext['planCopy'];
+  scaleTarget?: ScaleTarget;
+}
+
+/** What a copy request needs to prepare and make a copy, whichever command makes it. */
+export type CopyRequestCore = Pick<CopyRequest, 'target' | 'options' | 'podRunningTimeoutMs' | 'dryRun'>;
+
+export async function prepareCopy(cluster: Cluster, req: CopyRequestCore, progress: Progress): Promise<PreparedCopy> {
   const namespace = cluster.connection.namespace;
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.done(resolved.via);
@@ -146,42 +199,53 @@ async function copyWith(cluster: Cluster, req: CopyRequest, streams: IOStreams, 
   }
   // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
   for (const note of resolved.notes ?? []) progress.step(note);
-
-  if (req.dryRun !== 'none') {
-    if (!scaleTarget) for (const warning of plan.warnings) progress.warn(warning);
-    else await previewScaleDown(cluster, scaleTarget, progress);
-    const job = req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
-    printJob(streams.out, job, req.output, req.dryRun);
-    return;
-  }
-
-  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
-  if (!req.flags.new) {
-    const reused = await findReusableCopy(cluster, live, { signature, user });
-    // A foreground session restores the original when it ends; a detached copy holds it until its
-    // --ttl. Handing that copy out would end "the session" at once and leave the original at 0.
-    if (reused && scaleTarget && !req.detach) {
-      const job = reused.job;
-      throw new CliError(
-        `your detached copy job ${job} already holds ${kindName(scaleTarget)} scaled down (pod ${reused.pod.metadata?.name}, until ${reused.expiresAt.toISOString()}); ` +
-          `reuse it with --detach, or end it first with "kubectl copy-target delete ${job} -n ${resolved.namespace}"`,
-        ExitCode.held,
-      );
-    }
-    if (reused) {
-      progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
-      printPod(streams, reused.pod, { output: req.output, container: req.options.container });
-      return;
-    }
-  }
-
-  if (!scaleTarget) {
-    for (const warning of plan.warnings) progress.warn(warning);
-    const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress);
-    progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, { output: req.output, container: req.options.container });
-    return;
-  }
-  await copyHoldingOriginal(cluster, req, streams, progress, { resolved, scaleTarget, user, now, expiresAt: plan.expiresAt, jobName, planCopy });
+  return { resolved, user, signature, now, plan, jobName, planCopy, scaleTarget };
 }
 
+/** --dry-run: the warnings (and with --scale-down what would be held) a real run would give; the Job it would create (as the server would, for server). */
+export async function previewCopy(cluster: Cluster, req: CopyRequestCore, { plan, scaleTarget }: PreparedCopy, progress: Progress): Promise<V1Job> {
+  if (!scaleTarget) for (const warning of plan.warnings) progress.warn(warning);
+  else await previewScaleDown(cluster, scaleTarget, progress);
+  return req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
+}
+
+/**
+ * Your live copy of the same request, unless --new (after the cheap gc pass over the copies
+ * listed). `foregroundHint` names the flag that reuses a detached --scale-down copy.
+ */
+export async function copyToReuse(
+  cluster: Cluster,
+  req: CopyRequestCore & { flags: { new: boolean }; detach: boolean },
+  { resolved, user, signature, scaleTarget }: PreparedCopy,
+  progress: Progress,
+  foregroundHint: string,
+): Promise<Awaited<ReturnType<typeof findReusableCopy>>> {
+  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
+  if (req.flags.new) return undefined;
+  const reused = await findReusableCopy(cluster, live, { signature, user });
+  // A foreground session restores the original when it ends; a detached copy holds it until its
+  // --ttl. Handing that copy out would end "the session" at once and leave the original at 0.
+  if (reused && scaleTarget && !req.detach) {
+    const job = reused.job;
+    throw new CliError(
+      `your detached copy job ${job} already holds ${kindName(scaleTarget)} scaled down (pod ${reused.pod.metadata?.name}, until ${reused.expiresAt.toISOString()}); ` +
+        `reuse it with ${foregroundHint}, or end it first with "kubectl copy-target delete ${job} -n ${resolved.namespace}"`,
+      ExitCode.held,
+    );
+  }
+  if (reused) {
+    progress.done(`reusing copy pod ${reused.pod.metadata?.name} of ${kindName(resolved)}, which expires at ${reused.expiresAt.toISOString()} (pass --new for a fresh one)`);
+  }
+  return reused;
+}
+
+/** The --scale-down flow's context, from a prepared copy. */
+export const holdContext = ({ resolved, user, now, plan, jobName, planCopy }: PreparedCopy, scaleTarget: ScaleTarget): HoldContext => ({
+  resolved,
+  scaleTarget,
+  user,
+  now,
+  expiresAt: plan.expiresAt,
+  jobName,
+  planCopy,
+});

@@ -39,6 +39,7 @@ export const SUBCOMMANDS: Candidate[] = [
   { value: 'gc', description: 'Restore workloads held by crashed sessions, delete expired copies' },
   { value: 'version', description: 'Print the plugin and server versions' },
   { value: 'completion', description: 'Print the kubectl_complete-copy_target helper' },
+  { value: 'run', description: 'Copy a target and run a local command against the copy' },
 ];
 
 /** The short spelling offered for each kind when nothing is typed yet. */
@@ -93,10 +94,12 @@ export function planCompletion(words: string[]): CompletionPlan {
     }
   }
   const command = positionals[0] && SUBCOMMAND_NAMES.has(positionals[0]) ? positionals[0] : positionals.length ? 'copy' : undefined;
-  return { flags, need: need(afterDashDash, typed.at(-1), current, command) };
+  // `run TARGET`: the word after `run` is a target, as the first word of a copy is.
+  const wantsTarget = command === undefined || (command === 'run' && positionals.length === 1);
+  return { flags, need: need(afterDashDash, typed.at(-1), current, command, wantsTarget) };
 }
 
-function need(afterDashDash: boolean, previous: string | undefined, current: string, command: string | undefined): CompletionNeed {
+function need(afterDashDash: boolean, previous: string | undefined, current: string, command: string | undefined, wantsTarget: boolean): CompletionNeed {
   if (afterDashDash) return staticNeed([], current, Directive.default); // the user's own command
   const flagValue = valueOfFlag(previous, current);
   if (flagValue) {
@@ -112,10 +115,10 @@ function need(afterDashDash: boolean, previous: string | undefined, current: str
     return staticNeed([], partial); // a duration, an image, a container name: nothing to offer
   }
   if (current.startsWith('-')) return staticNeed([], current);
-  if (command === undefined) {
+  if (wantsTarget) {
     if (!current.includes('/')) {
       const kinds = (current ? KIND_SPELLINGS : Object.values(SHORT_KIND)).map((k) => ({ value: `${k}/` }));
-      const candidates = [...SUBCOMMANDS, ...kinds];
+      const candidates = command === undefined ? [...SUBCOMMANDS, ...kinds] : kinds;
       const matching = filter(candidates, current);
       // Only kinds left: do not add a space after "deploy/", the name comes next.
       const onlyKinds = matching.length > 0 && matching.every((c) => c.value.endsWith('/'));
@@ -124,7 +127,7 @@ function need(afterDashDash: boolean, previous: string | undefined, current: str
     return targetNeed(current);
   }
   if (command === 'delete' || command === 'extend') return { type: 'copies', partial: current };
-  return staticNeed([], current); // status, gc, version, completion take no arguments; a copy takes one target
+  return staticNeed([], current); // status, gc, version, completion take no arguments; a copy (and run) one target
 }
 
 function valueOfFlag(previous: string | undefined, current: string): { flag: string; prefix: string; partial: string } | undefined {

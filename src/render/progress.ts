@@ -42,6 +42,40 @@ export function createProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEn
   return stream.isTTY === true ? terminalProgress(stream, env) : plainProgress(stream);
 }
 
+/** Progress that can lend the terminal to another program for a while (`run`'s local command). */
+export interface LendingProgress extends Progress {
+  /**
+   * From now until the returned function is called the terminal is the other program's: the
+   * spinner or live line is cleared and nothing is drawn; each message is written once as a plain
+   * line, as in a log.
+   */
+  lendTerminal(): () => void;
+}
+
+export function createLendingProgress(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): LendingProgress {
+  const own = createProgress(stream, env);
+  const plain = plainProgress(stream);
+  let current = own;
+  return {
+    get interactive() {
+      return current.interactive;
+    },
+    step: (message) => current.step(message),
+    done: (message) => current.done(message),
+    live: (message) => current.live(message),
+    warn: (message) => current.warn(message),
+    say: (message) => current.say(message),
+    stop: () => current.stop(),
+    lendTerminal() {
+      own.stop();
+      current = plain;
+      return () => {
+        current = own;
+      };
+    },
+  };
+}
+
 /** Logs and pipes get each message once, as a plain line: no escape codes, no timers, no live line. */
 function plainProgress(stream: NodeJS.WriteStream): Progress {
   const line = (message: string): void => writeLine(stream, message);

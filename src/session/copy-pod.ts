@@ -5,6 +5,7 @@ import { isUnreachable } from '../kube/api-errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { V1Job, V1Pod } from '../kube/types.js';
+import { podState } from '../apply/pod-state.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import type { Progress } from '../render/progress.js';
 import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
@@ -98,4 +99,45 @@ export function untilCopyPodGone(cluster: Cluster, job: { namespace: string; nam
     if (line !== said) say(line);
     said = line;
   });
+}
+
+/**
+ * Watches a copy pod that is Running until it stops: `ended` is told once why (deleted, stopped
+ * running, the watch lost), `phase` each new phase before that. Returns the function that stops
+ * watching. A deleted pod is stopping from the moment it has a deletionTimestamp, though it stays
+ * Terminating for its grace period: that is when it ends here, not when the pod is gone.
+ */
+export function watchCopyPod(
+  cluster: Cluster,
+  { namespace, name }: { namespace: string; name: string },
+  { ended, phase: onPhase }: { ended: (reason: string) => void; phase?: (phase: string) => void },
+): () => void {
+  let over = false;
+  let phase = 'Running';
+  const end = (reason: string): void => {
+    if (over) return;
+    over = true;
+    ended(reason);
+  };
+  const onPod = (type: string, pod: V1Pod | undefined): void => {
+    if (type === 'DELETED' || pod?.metadata?.deletionTimestamp) end(`copy pod ${name} was deleted`);
+    else if (pod && podState(pod).state === 'failed') end(`copy pod ${name} stopped running`);
+    else if (typeof pod?.status?.phase === 'string' && pod.status.phase !== phase) {
+      phase = pod.status.phase;
+      onPhase?.(phase);
+    }
+  };
+  return cluster.watchContinuously(
+    'pod',
+    namespace,
+    { fieldSelector: `metadata.name=${name}` },
+    onPod,
+    async () => {
+      const pod = await cluster.find({ kind: 'pod', namespace, name });
+      if (!pod) onPod('DELETED', undefined);
+      else onPod('MODIFIED', pod);
+      return pod?.metadata?.resourceVersion;
+    },
+    (err) => end(`lost the watch on copy pod ${name}: ${messageOf(err)}`),
+  );
 }

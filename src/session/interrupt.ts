@@ -6,6 +6,8 @@ const controller = new AbortController();
 let received: NodeJS.Signals | undefined;
 let signalsSeen = 0;
 let guardedDepth = 0;
+/** While a local command has the terminal (`run`), signals are its business: see routeSignalsTo. */
+let routed: ((signal: NodeJS.Signals) => void) | undefined;
 
 /** Aborted by the first Ctrl-C, SIGTERM or SIGHUP. */
 export const interruption: AbortSignal = controller.signal;
@@ -22,6 +24,7 @@ export function installSignalHandlers(streams: IOStreams): void {
   streams.err.on('error', () => undefined);
   for (const s of SIGNALS) {
     process.on(s, (signal: NodeJS.Signals) => {
+      if (routed) return routed(signal);
       signalsSeen++;
       if (!received) {
         received = signal;
@@ -81,4 +84,16 @@ export function whenInterrupted(): Promise<string> {
     if (interruption.aborted) resolve(`received ${received}`);
     else interruption.addEventListener('abort', () => resolve(`received ${received}`), { once: true });
   });
+}
+
+/**
+ * While a local command runs in the foreground (`run`), every signal goes to `onSignal` instead:
+ * it neither interrupts the session nor exits, the command decides what a Ctrl-C means. Returns
+ * the function that gives signals back to the session (from then on they interrupt it as usual).
+ */
+export function routeSignalsTo(onSignal: (signal: NodeJS.Signals) => void): () => void {
+  routed = onSignal;
+  return () => {
+    if (routed === onSignal) routed = undefined;
+  };
 }

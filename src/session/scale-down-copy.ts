@@ -4,15 +4,13 @@ import { judgeHold } from '../apply/hold.js';
 import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { kindName } from '../kube/types.js';
-import type { CopyOptions, CopyPlan } from '../plan/copy-job.js';
+import { kindName, type V1Pod } from '../kube/types.js';
+import type { CopyPlan } from '../plan/copy-job.js';
 import type { CopySession } from '../plan/copy-record.js';
 import type { Hold } from '../plan/hold-record.js';
-import { namespaceFlag, plural, printPod } from '../render/copy-output.js';
+import { namespaceFlag, plural } from '../render/copy-output.js';
 import { humanDuration } from '../render/duration.js';
-import type { OutputFormat } from '../render/output.js';
 import type { Progress } from '../render/progress.js';
-import type { IOStreams } from '../render/terminal.js';
 import type { ResolvedTarget } from '../resolve/resolve.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { cleanUp, createAndWait } from './copy-pod.js';
@@ -23,13 +21,17 @@ import { newSessionId, ScaleDownSession } from './session.js';
 export interface ScaleDownCopyRequest {
   leaseSeconds: number;
   podRunningTimeoutMs: number;
+  /** The copy is made detached (--detach): its hold lasts until --ttl from the start. */
   detach: boolean;
-  /** --duration: end the foreground session after this long. */
-  durationMs?: number;
-  output: OutputFormat;
-  /** The container the copy's hint names (-c). */
-  options: Pick<CopyOptions, 'container'>;
 }
+
+/**
+ * What is done with the copy once it is Running, while the session holds the original (`copy`:
+ * print it, then hold until Ctrl-C or --duration; `run`: run the local command). Resolves with how
+ * the session ends: 'end' deletes the copy and restores the original, 'detach' hands the hold to
+ * the copy's lifetime (until --ttl or `delete`). A rejection ends it as 'end' does.
+ */
+export type UseHeldCopy = (pod: V1Pod, session: ScaleDownSession) => Promise<'end' | 'detach'>;
 
 /** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
 export async function previewScaleDown(cluster: Cluster, target: ScaleTarget, progress: Progress): Promise<void> {
@@ -53,15 +55,16 @@ export interface HoldContext {
 }
 
 /**
- * --scale-down: take the hold, make the copy, then hold in the foreground (or detach). From the
- * hold's write on, one try/finally: whatever happens, end() undoes exactly what was done.
+ * --scale-down: take the hold, make the copy, then `use` it (hold in the foreground, run a
+ * command) and end or detach as it says. From the hold's write on, one try/finally: whatever
+ * happens, end() undoes exactly what was done.
  */
 export async function copyHoldingOriginal(
   cluster: Cluster,
   req: ScaleDownCopyRequest,
-  streams: IOStreams,
   progress: Progress,
   ctx: HoldContext,
+  use: UseHeldCopy,
 ): Promise<void> {
   const { resolved, scaleTarget, expiresAt, jobName } = ctx;
   for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) progress.warn(warning);
@@ -114,18 +117,13 @@ export async function copyHoldingOriginal(
     for (const warning of plan.warnings) progress.warn(warning);
     const pod = await createAndWait(cluster, plan.job, req.podRunningTimeoutMs, progress, (created) => session.setJobCreated(created));
     progress.done(`copy of ${kindName(resolved)} is Running: pod ${pod.metadata?.name}`);
-    printPod(streams, pod, { output: req.output, container: req.options.container });
-    if (req.detach) {
+    if ((await use(pod, session)) === 'detach') {
       await session.detach(expiresAt);
       detached = true;
       await faultPoint('after-detach');
       progress.done(`detached: ${session.kindName} stays scaled down until the copy expires in ${humanDuration(expiresAt.getTime() - cluster.now().getTime())}`);
       progress.say(`  end it sooner: kubectl copy-target delete ${jobName}${namespaceFlag(resolved.namespace)}`);
-      return;
     }
-    progress.done(`holding ${session.kindName} scaled down while the copy runs; Ctrl-C ends the session and restores it`);
-    const reason = await session.holdUntilEnd(pod.metadata!.name!, req.durationMs);
-    progress.done(`session ended: ${reason}`);
   } catch (err) {
     failure = err;
   } finally {

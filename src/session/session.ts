@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { recordEvent } from '../apply/events.js';
 import { acquireHold, releaseHold, renewHold } from '../apply/hold.js';
-import { podState } from '../apply/pod-state.js';
 import { CliError, messageOf } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Cluster } from '../kube/cluster.js';
-import { kindName, type V1Pod } from '../kube/types.js';
+import { kindName } from '../kube/types.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import { humanDuration } from '../render/duration.js';
 import type { Progress } from '../render/progress.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
 import { suspends, type Hold } from '../plan/hold-record.js';
-import { untilCopyPodGone } from './copy-pod.js';
+import { untilCopyPodGone, watchCopyPod } from './copy-pod.js';
 import { whenInterrupted } from './interrupt.js';
 import { Renewer } from './renewer.js';
 import { retryWhileUnreachable } from './retry.js';
@@ -130,7 +129,6 @@ export class ScaleDownSession {
    * hold being lost. Returns what ended it.
    */
   async holdUntilEnd(podName: string, durationMs: number | undefined): Promise<string> {
-    const ns = this.target.namespace;
     let stopWatch: (() => void) | undefined;
     let durationTimer: NodeJS.Timeout | undefined;
     let liveTimer: NodeJS.Timeout | undefined;
@@ -148,31 +146,13 @@ export class ScaleDownSession {
       return await new Promise<string>((resolve) => {
         void whenInterrupted().then(resolve);
         if (durationMs !== undefined) durationTimer = setTimeout(() => resolve('--duration elapsed'), durationMs);
-        this.onLost = () => resolve(`the hold on ${this.kindName} was taken over by another session`);
-        if (this.lost) this.onLost();
-        const onPod = (type: string, pod: V1Pod | undefined) => {
-          // A deleted pod is stopping from the moment it has a deletionTimestamp, though it stays
-          // Terminating for its grace period: the session ends then, not when the pod is gone.
-          if (type === 'DELETED' || pod?.metadata?.deletionTimestamp) resolve(`copy pod ${podName} was deleted`);
-          else if (pod && podState(pod).state === 'failed') resolve(`copy pod ${podName} stopped running`);
-          else if (typeof pod?.status?.phase === 'string' && pod.status.phase !== phase) {
-            phase = pod.status.phase;
+        stopWatch = this.watchCopy(podName, {
+          ended: resolve,
+          phase: (now) => {
+            phase = now;
             if (liveTimer !== undefined) showLive();
-          }
-        };
-        stopWatch = this.cluster.watchContinuously(
-          'pod',
-          ns,
-          { fieldSelector: `metadata.name=${podName}` },
-          onPod,
-          async () => {
-            const pod = await this.cluster.find({ kind: 'pod', namespace: ns, name: podName });
-            if (!pod) onPod('DELETED', undefined);
-            else onPod('MODIFIED', pod);
-            return pod?.metadata?.resourceVersion;
           },
-          (err) => resolve(`lost the watch on copy pod ${podName}: ${messageOf(err)}`),
-        );
+        });
       });
     } finally {
       this.holding = false;
@@ -180,6 +160,20 @@ export class ScaleDownSession {
       clearTimeout(durationTimer);
       stopWatch?.();
     }
+  }
+
+  /**
+   * Watches what the session needs to go on: the copy pod (Running) and the hold. `ended` is told
+   * when the pod is deleted or stops running, or the hold is taken over. Returns the stop.
+   */
+  watchCopy(podName: string, on: { ended: (reason: string) => void; phase?: (phase: string) => void }): () => void {
+    this.onLost = () => on.ended(`the hold on ${this.kindName} was taken over by another session`);
+    if (this.lost) this.onLost();
+    const stopWatch = watchCopyPod(this.cluster, { namespace: this.target.namespace, name: podName }, on);
+    return () => {
+      this.onLost = undefined;
+      stopWatch();
+    };
   }
 
   /** The one line a held session shows on a terminal: what is held, the copy pod, the lease, how to end it. */

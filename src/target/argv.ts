@@ -19,7 +19,7 @@ const LONG_NAME: Record<string, string> = { '-n': '--namespace', '-o': '--output
 /** `--dry-run` alone is allowed, as in kubectl, so it never takes the next word on its own. */
 const OPTIONAL_VALUE = new Set(['--dry-run']);
 
-export const SUBCOMMAND_NAMES = new Set(['version', 'status', 'delete', 'extend', 'gc', 'completion']);
+export const SUBCOMMAND_NAMES = new Set(['version', 'status', 'delete', 'extend', 'gc', 'completion', 'run']);
 
 const split = (argv: string[]): [string[], string[]] => {
   const at = argv.indexOf('--');
@@ -67,16 +67,23 @@ export function attachDashedValues(argv: string[]): string[] {
   return [...out, ...theirs];
 }
 
-/** kubectl's space-separated form, `deploy web`, as `deploy/web` (only for a copy's target). */
+/** kubectl's space-separated form, `deploy web`, as `deploy/web` (only for a copy's target, `run`'s included). */
 export function joinKindAndName(argv: string[]): string[] {
   const [ours, theirs] = split(argv);
   const positions: number[] = [];
+  let skipRun = true;
   for (let i = 0; i < ours.length && positions.length < 2; i++) {
     const word = ours[i]!;
     if (word.startsWith('-')) {
       if (VALUE_FLAGS.has(word) && !OPTIONAL_VALUE.has(word)) i++; // its value
       continue;
     }
+    // `run KIND NAME`: the target follows the subcommand.
+    if (skipRun && word === 'run' && positions.length === 0) {
+      skipRun = false;
+      continue;
+    }
+    skipRun = false;
     positions.push(i);
   }
   const [first, second] = positions;

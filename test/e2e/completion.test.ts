@@ -40,7 +40,7 @@ describe('shell completion through kubectl', () => {
 
   it('completes subcommands and kinds on an empty word', async () => {
     const { candidates, directive } = await complete('');
-    expect(candidates).toEqual(expect.arrayContaining(['status', 'delete', 'extend', 'gc', 'version', 'deploy/', 'sts/', 'svc/']));
+    expect(candidates).toEqual(expect.arrayContaining(['status', 'delete', 'extend', 'gc', 'version', 'run', 'deploy/', 'sts/', 'svc/']));
     expect(directive).toBe(':4');
   });
 
@@ -48,6 +48,13 @@ describe('shell completion through kubectl', () => {
     expect(await complete('-n', ns.name, 'deploy/web')).toEqual({ candidates: ['deploy/web-a', 'deploy/web-b'], directive: ':4' });
     expect((await complete('--namespace', ns.name, 'deployment/')).candidates).toEqual(['deployment/other', 'deployment/web-a', 'deployment/web-b']);
     expect((await complete('deploy/web')).candidates).toEqual([]); // the context's namespace (default) has none
+  });
+
+  it('completes run: the subcommand, then its target as a copy\'s', async () => {
+    expect((await complete('ru')).candidates).toEqual(['run']);
+    expect(await complete('run', '-n', ns.name, 'deploy/web')).toEqual({ candidates: ['deploy/web-a', 'deploy/web-b'], directive: ':4' });
+    expect((await complete('-n', ns.name, 'run', '--scale-down', 'deploy/web-a/container/')).candidates).toEqual(['deploy/web-a/container/app', 'deploy/web-a/container/metrics']);
+    expect((await complete('run', 'deploy/web-a', '--', 'kubectl', '')).directive).toBe(':0'); // the local command: files
   });
 
   it('completes container names after /container/', async () => {

@@ -40,3 +40,12 @@ describe('copy validate: waits longer than a Node timer holds (about 24.8 days) 
     expect(() => validate(complete(flags({ duration: '576h', podRunningTimeout: '576h', leaseDuration: '576h' })))).not.toThrow();
   });
 });
+
+describe('copy complete: --dry-run', () => {
+  it('absent is none; alone (yargs gives it as "") is client, as in kubectl; a value is kept', () => {
+    expect(complete(flags({ dryRun: undefined })).dryRun).toBe('none');
+    expect(complete(flags({ dryRun: '' })).dryRun).toBe('client');
+    expect(complete(flags({ dryRun: 'server' })).dryRun).toBe('server');
+    expect(() => complete(flags({ dryRun: 'bogus' }))).toThrow(/invalid --dry-run "bogus"/);
+  });
+});

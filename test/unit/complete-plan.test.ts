@@ -11,7 +11,7 @@ const values = (words: string[]) => {
 describe('planCompletion', () => {
   it('offers subcommands and the short kinds on an empty line, and a space after them', () => {
     const { values: v, directive } = values(['']);
-    expect(v).toEqual(['status', 'delete', 'extend', 'gc', 'version', 'completion', 'pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/']);
+    expect(v).toEqual(['status', 'delete', 'extend', 'gc', 'version', 'completion', 'run', 'pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/']);
     expect(directive).toBe(Directive.noFileComp);
   });
 
@@ -57,6 +57,16 @@ describe('planCompletion', () => {
     expect(values(['status', ''])).toEqual({ values: [], directive: Directive.noFileComp });
     expect(values(['deploy/web', ''])).toEqual({ values: [], directive: Directive.noFileComp });
     expect(values(['deploy/web', '--', 'sh', '-n', ''])).toEqual({ values: [], directive: Directive.default });
+  });
+
+  it('completes run\'s target as a copy\'s (kinds, names, containers; no subcommands), then nothing until --, then files', () => {
+    expect(values(['run', ''])).toEqual({ values: ['pod/', 'deploy/', 'sts/', 'rs/', 'ro/', 'job/', 'cj/', 'svc/'], directive: Directive.noSpace | Directive.noFileComp });
+    expect(values(['ru']).values).toEqual(['run']);
+    expect(planCompletion(['run', '-n', 'shop', '--scale-down', 'deploy/wo']).need).toEqual({ type: 'names', kind: 'deployment', typedKind: 'deploy', partial: 'wo' });
+    expect(planCompletion(['run', '-n', 'shop', '--scale-down', 'deploy/wo']).flags).toEqual({ namespace: 'shop' });
+    expect(planCompletion(['run', 'deploy/web/container/']).need).toMatchObject({ type: 'containers', name: 'web' });
+    expect(values(['run', 'deploy/web', ''])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['run', 'deploy/web', '--', 'kubectl', 'exec', ''])).toEqual({ values: [], directive: Directive.default });
   });
 
   it('does not take a flag value for a positional (deploy/x after --ttl 1h is the target)', () => {

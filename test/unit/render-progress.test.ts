@@ -1,5 +1,5 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { colourEnabled, createProgress, fitLine, SPINNER_INTERVAL_MS } from '../../src/render/progress.js';
+import { colourEnabled, createLendingProgress, createProgress, fitLine, SPINNER_INTERVAL_MS } from '../../src/render/progress.js';
 import { writeLine } from '../../src/render/terminal.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; writes: string[] } {
@@ -205,5 +205,29 @@ describe('the transient line and everything else written', () => {
     progress.stop();
     expect(fitLine('short', 80)).toBe('short');
     expect(fitLine('x'.repeat(200), undefined)).toHaveLength(200);
+  });
+});
+
+describe('createLendingProgress', () => {
+  it('while the terminal is lent: clears the spinner, draws nothing, writes each message as a plain line; then draws again', () => {
+    vi.useFakeTimers();
+    const { stream, writes } = fakeStream(true);
+    const progress = createLendingProgress(stream, { NO_COLOR: '1' });
+    progress.step('waiting');
+    expect(progress.interactive).toBe(true);
+    const giveBack = progress.lendTerminal();
+    expect(writes).toEqual(['⠋ waiting', '\r\x1b[2K']);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(progress.interactive).toBe(false);
+    progress.step('could not renew the lease (will retry)');
+    progress.live('holding');
+    progress.done('sh exited with code 0');
+    vi.advanceTimersByTime(10 * SPINNER_INTERVAL_MS);
+    expect(writes.slice(2)).toEqual(['could not renew the lease (will retry)\n', 'sh exited with code 0\n']);
+    giveBack();
+    expect(progress.interactive).toBe(true);
+    progress.step('deleting');
+    expect(writes.slice(4)).toEqual([expect.stringMatching(/^[⠋⠙] deleting$/)]);
+    progress.stop();
   });
 });

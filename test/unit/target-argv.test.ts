@@ -34,6 +34,13 @@ describe('joinKindAndName', () => {
     expect(joinKindAndName(['deploy', 'web', '--', 'sleep', '1'])).toEqual(['deploy/web', '--', 'sleep', '1']);
   });
 
+  it('joins the target after run, and only there (a deployment may be named run)', () => {
+    expect(joinKindAndName(['run', 'deploy', 'web', '--', 'sh'])).toEqual(['run', 'deploy/web', '--', 'sh']);
+    expect(joinKindAndName(['run', '-n', 'shop', 'deploy', 'run', '--', 'sh'])).toEqual(['run', '-n', 'shop', 'deploy/run', '--', 'sh']);
+    expect(joinKindAndName(['deploy', 'run'])).toEqual(['deploy/run']);
+    expect(joinKindAndName(['run', 'deploy/web', '--', 'deploy', 'x'])).toEqual(['run', 'deploy/web', '--', 'deploy', 'x']);
+  });
+
   it('leaves KIND/NAME, subcommands, unknown kinds and a lone word alone', () => {
     expect(joinKindAndName(['deploy/web', 'sleep'])).toEqual(['deploy/web', 'sleep']);
     expect(joinKindAndName(['delete', 'copy-x'])).toEqual(['delete', 'copy-x']);
