@@ -277,7 +277,15 @@ describe('on the real node', () => {
     expect((await kubectl(['get', 'pod', done, '-n', ns])).code).not.toBe(0);
   }, 180_000);
 
-  it.skip('`run` (issue 22 item 8): the run command does not exist yet', () => {});
+  it.skipIf(!realNode)(`run: the local command execs into the copy and prints the app's version; the copy is gone afterwards${needs}`, async () => {
+    await apply([deployment('versioned', { containers: [app()] })]);
+    await originalPod('versioned');
+    const r = await plugin(['run', 'deployment/versioned', '-n', ns, '--', 'kubectl', 'exec', '{pod}', '-n', '{namespace}', '--', '/app', '--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('app 1'); // the image's app (built as version 1), answering from inside the copy
+    const jobs = await getJson(['get', 'jobs', '-n', ns, '-l', 'app.kubernetes.io/managed-by=kubectl-copy-target']);
+    expect(jobs.items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
+  }, 120_000);
 });
 
 function startPortForward(podName: string): { port: Promise<number>; stop: () => void } {
