@@ -168,6 +168,6 @@ function exitCode(req: RunRequest, outcome: CommandOutcome): number {
 
 /** The kubeconfig context the plugin used, or "" when it used none (flags only, in a pod). */
 function contextName(connection: Connection): string {
-  const current = connection.kubeConfig.getCurrentContext();
+  const current = connection.kubeConfig.currentContext;
   return connection.contextNames.includes(current) ? current : '';
 }

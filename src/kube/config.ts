@@ -1,14 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve, sep } from 'node:path';
-import { load } from 'js-yaml';
-// The config module alone: the package index also loads exec, attach, port-forward, cp, metrics...
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import type { Cluster as KubeCluster, User as KubeUser } from '@kubernetes/client-node/dist/config_types.js';
 import { CliError, messageOf, UsageError } from '../errors.js';
 import { fixedCredential, NO_CREDENTIALS, TokenFileSource, type CredentialSource } from './credentials.js';
 import { execCredentialSource, type ExecClusterInfo, type ExecConfig } from './exec-credential.js';
 import { inClusterConfig } from './in-cluster.js';
+import { Kubeconfig, readKubeconfigFile, type KubeCluster, type KubeUser } from './kubeconfig.js';
 
 /** A kubeconfig user with what client-node's loader drops: tokenFile (absolute). */
 type KubeconfigUser = KubeUser & { tokenFile?: string };
@@ -45,7 +42,8 @@ export interface Impersonation {
 }
 
 export interface Connection {
-  kubeConfig: KubeConfig;
+  /** The one context in use, its cluster and its user (TLS settings and auth providers; flags applied). */
+  kubeConfig: Kubeconfig;
   /** -n, else the context's namespace, else "default" — as kubectl resolves it. */
   namespace: string;
   server: string;
@@ -101,8 +99,7 @@ export function loadConnection(flags: ConnectionFlags): Connection {
   const credentials = credentialSource(user, cluster);
   // Credentials are ours (credentials.ts); client-node keeps TLS settings and auth providers.
   const { token: _token, tokenFile: _tokenFile, exec: _exec, username: _username, password: _password, ...tlsUser } = user;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
+  const kubeConfig = Kubeconfig.of({
     clusters: [cluster],
     users: [tlsUser as KubeUser],
     contexts: [{ name: contextName, cluster: cluster.name, user: user.name, namespace }],
@@ -162,12 +159,8 @@ function execClusterInfo(cluster: KubeconfigCluster): ExecClusterInfo {
 const FLAGS_ONLY = 'flags';
 
 /** Every kubeconfig file merged as kubectl merges them; none at all is fine when --server is given. */
-function loadMerged(flags: ConnectionFlags): KubeConfig {
-  const merged = new KubeConfig();
-  merged.clusters = [];
-  merged.users = [];
-  merged.contexts = [];
-  merged.currentContext = '';
+function loadMerged(flags: ConnectionFlags): Kubeconfig {
+  const merged = new Kubeconfig();
   let files: string[];
   try {
     files = kubeconfigFiles(flags.kubeconfig);
@@ -177,10 +170,11 @@ function loadMerged(flags: ConnectionFlags): KubeConfig {
   }
   for (const file of files) {
     if (statSync(file).size === 0) continue; // an empty kubeconfig (e.g. /dev/null) holds nothing, as for kubectl
-    const one = new KubeConfig();
+    let one: Kubeconfig;
     try {
-      one.loadFromFile(file);
-      withWhatClientNodeDrops(one, load(readFileSync(file, 'utf8')), dirname(resolve(file)));
+      const { config, raw } = readKubeconfigFile(file);
+      withWhatClientNodeDrops(config, raw, dirname(resolve(file)));
+      one = config;
     } catch (err) {
       throw new CliError(`cannot load kubeconfig ${file}: ${firstLine(err)}`);
     }
@@ -194,7 +188,7 @@ function loadMerged(flags: ConnectionFlags): KubeConfig {
  * tokenFile, and an exec command with a path in it, relative to the kubeconfig file's directory;
  * a cluster's exec extension.
  */
-function withWhatClientNodeDrops(config: KubeConfig, raw: any, dir: string): void {
+function withWhatClientNodeDrops(config: Kubeconfig, raw: any, dir: string): void {
   for (const entry of Array.isArray(raw?.users) ? raw.users : []) {
     const user = config.users.find((u) => u.name === entry?.name) as { -readonly [K in keyof KubeconfigUser]: KubeconfigUser[K] } | undefined;
     if (!user) continue;
@@ -293,7 +287,7 @@ function kubeconfigFiles(explicit: string | undefined): string[] {
   return [home];
 }
 
-function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
+function mergeFirstWins(into: Kubeconfig, from: Kubeconfig): void {
   if (!into.currentContext && from.currentContext) into.currentContext = from.currentContext;
   for (const c of from.clusters) if (!into.clusters.some((x) => x.name === c.name)) into.clusters.push(c);
   for (const u of from.users) if (!into.users.some((x) => x.name === u.name)) into.users.push(u);

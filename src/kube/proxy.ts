@@ -8,10 +8,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-// The agent client-node itself builds for a socks proxy-url (hence already in the bundle).
-import { SocksProxyAgent } from 'socks-proxy-agent';
-import { messageOf } from '../errors.js';
+import { connectCode, ProxyTrustError, ProxyUnreachableError } from './proxy-errors.js';
+
+export { ProxyTrustError, ProxyUnreachableError };
 
 const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks5:', 'socks5h:']);
 
@@ -94,12 +93,15 @@ function inCidr(ip: string, cidr: string): boolean {
 /** TLS settings for the API server; an https:// proxy gets its cert, key and rejectUnauthorized too (see openTunnel). */
 export type ServerTls = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
 
-/** One keep-alive agent to the API server, through `proxy` when there is one. */
-export function createAgent(server: URL, tls: ServerTls, proxy: URL | undefined): http.Agent {
+/**
+ * One keep-alive agent to the API server, through `proxy` when there is one. The socks agent is
+ * loaded only for a socks proxy (it brings the socks client and its address parser).
+ */
+export async function createAgent(server: URL, tls: ServerTls, proxy: URL | undefined): Promise<http.Agent> {
   const secure = server.protocol === 'https:';
   const base = { keepAlive: true, ...(secure ? tls : {}) };
   if (!proxy) return secure ? new https.Agent(base) : new http.Agent(base);
-  if (proxy.protocol.startsWith('socks')) return new SocksTunnelAgent(proxy, base);
+  if (proxy.protocol.startsWith('socks')) return new (await import('./socks-agent.js')).SocksTunnelAgent(proxy, base);
   // CONNECT through an http(s) proxy, for http:// servers too (as client-node does)
   return secure ? new HttpsTunnelAgent(base, proxy) : new HttpTunnelAgent(base, proxy);
 }
@@ -108,36 +110,6 @@ type Connected = (err: Error | null, stream: Duplex) => void;
 
 /** TLS codes of a certificate no trusted authority signed (the ones worth a second try with another). */
 const UNKNOWN_AUTHORITY = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
-
-/** The https:// proxy's certificate was refused (`code`: Node's TLS code); `proxy` is its address without credentials. */
-export class ProxyTrustError extends Error {
-  constructor(
-    readonly proxy: string,
-    readonly code: string,
-  ) {
-    super(`cannot trust the proxy ${proxy} (${code})`);
-  }
-}
-
-/**
- * The proxy itself could not be reached (refused, unresolved, timed out): `code` is Node's, so the
- * failure still counts as a network one (retried like an unreachable API server); `proxy` is its
- * address without credentials.
- */
-export class ProxyUnreachableError extends Error {
-  constructor(
-    readonly proxy: string,
-    readonly code: string,
-  ) {
-    super(`cannot reach the proxy ${proxy} (${code})`);
-  }
-}
-
-/** Node's code of a failure to connect to the proxy itself (before any answer from it). */
-function connectCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_') ? code : undefined;
-}
 
 /**
  * A tunnel to host:port through an http:// or https:// CONNECT proxy, as client-node's hpagent
@@ -234,43 +206,4 @@ function clientTls(target: https.RequestOptions): https.RequestOptions {
     ...(target.cert ? { cert: target.cert, key: target.key } : {}),
     ...(target.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
   };
-}
-
-/** socks5:// proxy-url: a proxy that cannot be reached is named as the proxy. */
-class SocksTunnelAgent extends SocksProxyAgent {
-  private readonly proxyName: string;
-
-  constructor(proxy: URL, options: http.AgentOptions) {
-    super(proxy, options);
-    this.proxyName = `${proxy.protocol}//${proxy.host}`;
-  }
-
-  override async connect(...args: Parameters<SocksProxyAgent['connect']>): ReturnType<SocksProxyAgent['connect']> {
-    try {
-      return await super.connect(...args);
-    } catch (err) {
-      // The socks client's own socket is the one to the proxy: its errors are the proxy's. It
-      // keeps only their message ("connect ECONNREFUSED 127.0.0.1:1080"), not their code.
-      const code = connectCode(err) ?? /^(?:connect|getaddrinfo|read|write) (E[A-Z]+)\b/.exec(messageOf(err))?.[1];
-      throw code ? new ProxyUnreachableError(this.proxyName, code) : err;
-    }
-  }
-}
-
-/**
- * The kubeconfig client-node applies credentials from. Its applyToHTTPSOptions() also builds an
- * agent we do not use, and refuses an http:// server (kubectl proxy) unless TLS verification is
- * skipped: for those, a copy whose cluster skips it (moot without TLS) and has no proxy-url.
- */
-export function forCredentials(kubeConfig: KubeConfig): KubeConfig {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster || (!cluster.server.startsWith('http:') && !cluster.proxyUrl)) return kubeConfig;
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kubeConfig.clusters.map((c) => (c.name === cluster.name ? { ...c, proxyUrl: undefined, skipTLSVerify: c.skipTLSVerify || c.server.startsWith('http:') } : c)),
-    users: kubeConfig.users,
-    contexts: kubeConfig.contexts,
-    currentContext: kubeConfig.currentContext,
-  });
-  return copy;
 }

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { messageOf } from '../errors.js';
 import type { Impersonation } from './config.js';
-import { createAgent, forCredentials, proxyFor } from './proxy.js';
+import { applyAccess, type AccessOptions, type ClusterAndUser } from './kubeconfig.js';
+import { createAgent, proxyFor } from './proxy.js';
 import { applyCredential, NO_CREDENTIALS, type Credential, type CredentialSource } from './credentials.js';
 import { keepOutOfLog, logRequestBody, logResponseBody, startRequestLog } from './request-log.js';
 import { isTransientNetworkError, parseRetryAfter, pause, retryDelay, safeToRepeat } from './retry.js';
@@ -46,15 +46,16 @@ export interface Transport {
  * One keep-alive agent per client, so a command pays for one TLS handshake.
  */
 export class RestClient implements Transport {
-  private agent: http.Agent | undefined;
+  /** A promise: a socks agent is loaded on first use, and parallel first requests must share one. */
+  private agent: Promise<http.Agent> | undefined;
   /** The client certificate and key the agent was made with (an exec plugin renews them). */
   private agentCertAndKey = '';
   /** Agents made for an exec plugin's earlier client certificate: their connections finish, then close(). */
-  private readonly retiredAgents: http.Agent[] = [];
+  private readonly retiredAgents: Promise<http.Agent>[] = [];
   private readonly server: URL;
   /** The proxy every request goes through (proxy-url, else HTTPS_PROXY/HTTP_PROXY), if any. */
   private readonly proxy: URL | undefined;
-  private readonly kubeConfig: KubeConfig;
+  private readonly kubeConfig: ClusterAndUser;
   /**
    * How far the API server's clock is ahead of ours, from the latest response's `Date` header:
    * the server's time at the moment we received it is at least that date (it has whole seconds),
@@ -63,7 +64,7 @@ export class RestClient implements Transport {
   private serverOffsetMs: number | undefined;
 
   constructor(
-    kubeConfig: KubeConfig,
+    kubeConfig: ClusterAndUser,
     private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
     private readonly impersonate?: Impersonation,
     private readonly credentials: CredentialSource = NO_CREDENTIALS,
@@ -71,13 +72,13 @@ export class RestClient implements Transport {
     const cluster = kubeConfig.getCurrentCluster()!;
     this.server = new URL(cluster.server);
     this.proxy = proxyFor(this.server, cluster.proxyUrl);
-    this.kubeConfig = forCredentials(kubeConfig);
+    this.kubeConfig = kubeConfig;
   }
 
   /** URL and options of a request to `path`, with the kubeconfig's credentials applied. */
   private async prepare(method: string, path: string, sent: { credential?: Credential } = {}): Promise<{ url: URL; options: https.RequestOptions; secure: boolean }> {
-    const opts: https.RequestOptions = { headers: {} };
-    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const opts: AccessOptions = { headers: {} };
+    await applyAccess(this.kubeConfig, opts);
     applyCredential(opts, (sent.credential = await this.credentials.get()));
     // A token (static or from an exec plugin) and a password go in headers, never logged; kept out of bodies too.
     keepOutOfLog(/^\S+\s+(\S+)$/.exec(String((opts.headers as Record<string, unknown>)?.Authorization ?? ''))?.[1]);
@@ -94,12 +95,13 @@ export class RestClient implements Transport {
       this.agent = createAgent(this.server, tls, this.proxy);
       this.agentCertAndKey = certAndKey;
     }
+    const agent = await this.agent;
     const headers: Record<string, string | string[]> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
     if (this.impersonate?.user) headers['Impersonate-User'] = this.impersonate.user;
     if (this.impersonate?.groups.length) headers['Impersonate-Group'] = this.impersonate.groups;
     if (this.impersonate?.uid) headers['Impersonate-Uid'] = this.impersonate.uid;
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
-    return { url, secure, options: { method, headers, agent: this.agent, auth: opts.auth } };
+    return { url, secure, options: { method, headers, agent, auth: opts.auth } };
   }
 
   /**
@@ -254,8 +256,7 @@ export class RestClient implements Transport {
 
   /** Ends keep-alive sockets so the process can exit promptly. */
   close(): void {
-    this.agent?.destroy();
-    for (const agent of this.retiredAgents) agent.destroy();
+    for (const agent of [this.agent, ...this.retiredAgents]) void agent?.then((a) => a.destroy());
   }
 }
 
