@@ -491,17 +491,19 @@ function latencySection(results) {
       const goal = LATENCY_GOALS[rtt]?.[f.what];
       const r = f.plugin.median / f.kubectl.median;
       const verdict = goal === undefined ? '' : `≤ ${goal.toFixed(1)}×: ${r <= goal ? 'met' : '**missed**'}`;
-      return `| ${f.what} | \`${f.pluginCommand}\` | ${cell(f.plugin)} | ${f.kubectlCommand} | ${cell(f.kubectl)} | ${ratio(f.plugin, f.kubectl)} | ${verdict} |`;
+      const p3Key = { status: 'status', 'copy until Running': 'copy', '--scale-down --detach': 'scaleDown', 'delete of a --scale-down copy': 'deleteScaleDown' }[f.what];
+      const sequential = p3Key && p3[p3Key] ? String(p3[p3Key].sequential) : f.what === 'version' || f.what === 'completion' ? '1' : '';
+      return `| ${f.what} | \`${f.pluginCommand}\` | ${cell(f.plugin)} | ${f.kubectlCommand} | ${cell(f.kubectl)} | ${ratio(f.plugin, f.kubectl)} | ${sequential} | ${verdict} |`;
     });
     return `### RTT ${rtt} ms
 
-| figure | plugin | median | min | max | kubectl | median | min | max | ratio | goal |
-|---|---|---|---|---|---|---|---|---|---|---|
+| figure | plugin | median | min | max | kubectl | median | min | max | ratio | plugin's sequential requests (P3) | goal |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}`;
   });
   return `## Latency — at a real round-trip time
 
-Loopback costs ~1 ms a request; users run the plugin 20–150 ms from their API server. Here every command (plugin and kubectl alike) goes through a TCP proxy in the bench script that holds each chunk RTT/2 in each direction; TLS passes through it untouched (the kubeconfig's server is the proxy at 127.0.0.1, which the server's certificate names). Plugin and kubectl alternate through the same proxy in the same run; set-up and clean-up between runs go direct and are not timed. ${RUNS} runs a figure. The sequential round trips each plugin command needs are in P3.
+Loopback costs ~1 ms a request; users run the plugin 20–150 ms from their API server. Here every command (plugin and kubectl alike) goes through a TCP proxy in the bench script that holds each chunk RTT/2 in each direction; TLS passes through it untouched (the kubeconfig's server is the proxy at 127.0.0.1, which the server's certificate names). Plugin and kubectl alternate through the same proxy in the same run; set-up and clean-up between runs go direct and are not timed. ${RUNS} runs a figure. The plugin's sequential requests are its critical path from P3 (the connection's 2 handshake round trips come on top, for kubectl too). Through \`kubectl copy-target\` the plugin pays kubectl's own start (plugin dispatch) and then Node's; completion goes kubectl → the helper script → the plugin. The kubectl scripts run one process per step, each with its own connection.
 
 ${tables.join('\n\n')}
 `;
@@ -806,7 +808,7 @@ const requestTable = (requests) =>
     '|---|---|---|---|---|',
     ...requests.map((r, i) => `| ${i + 1} | ${f0(r.start - Math.min(...requests.map((q) => q.start)))} ms | \`${r.call}\` | ${r.what} | ${r.why} |`),
   ].join('\n');
-const cmdLine = ['BENCH_RUNS', 'BENCH_CHART_RUNS', 'BENCH_COPIES', 'BENCH_UNRELATED', 'BENCH_NAMESPACES', 'BENCH_CONCURRENCY']
+const cmdLine = ['BENCH_RUNS', 'BENCH_CHART_RUNS', 'BENCH_COPIES', 'BENCH_UNRELATED', 'BENCH_NAMESPACES', 'BENCH_CONCURRENCY', 'BENCH_RTTS', 'BENCH_P3_RTT', 'BENCH_PROFILE_RUNS']
   .filter((k) => env0[k] !== undefined)
   .map((k) => `${k}=${env0[k]} `)
   .join('');
