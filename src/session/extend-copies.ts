@@ -1,5 +1,5 @@
 import { listCopies, selectCopies, type Copy, type CopySelector } from '../apply/copies.js';
-import { extendHoldLease, patchCopyJob, type HoldExtension } from '../apply/extend.js';
+import { extendHoldLease, patchCopyJob, type HoldExtension } from '../apply/extension-writes.js';
 import { CliError } from '../errors.js';
 import type { Cluster } from '../kube/cluster.js';
 import { kindName, type V1Job } from '../kube/types.js';
