@@ -4,7 +4,7 @@ import { HoldKeys } from './hold-record.js';
 
 /*
  * `extend`: the new deadline of a live copy, and the exact edits that move it. Pure; the writes
- * happen in src/apply/extend.ts. A copy's expiry is enforced twice: its expires-at annotation
+ * happen in src/apply/extension-writes.ts. A copy's expiry is enforced twice: its expires-at annotation
  * (what status, gc and reuse read) and its Job's spec.activeDeadlineSeconds (Kubernetes fails the
  * Job at that deadline, counted from the Job's status.startTime). Both move together.
  */
