@@ -9,7 +9,7 @@ import { podState } from '../apply/pod-state.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import type { Progress } from '../render/progress.js';
 import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
-import { retryWhileUnreachable } from './retry.js';
+import { retryWhileUnreachable } from './retry-while-unreachable.js';
 
 /**
  * Creates the copy Job and waits for its pod to be Running. On any failure or interruption the

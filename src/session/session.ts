@@ -13,7 +13,7 @@ import { suspends, type Hold } from '../plan/hold-record.js';
 import { untilCopyPodGone, watchCopyPod } from './copy-pod.js';
 import { whenInterrupted } from './interrupt.js';
 import { Renewer } from './renewer.js';
-import { retryWhileUnreachable } from './retry.js';
+import { retryWhileUnreachable } from './retry-while-unreachable.js';
 
 export const newSessionId = (): string => randomBytes(6).toString('hex');
 
