@@ -31,6 +31,19 @@ describe('copySignature', () => {
     expect(copySignature(target, reordered, 'alice')).toBe(copySignature(target, base, 'alice'));
   });
 
+  it('a value given twice (-e a -e a) asks for the same copy as once', () => {
+    const twice: CopyOptions = { ...base, excludeContainers: ['a', 'b', 'a'], excludeInitContainers: ['i1', 'i2', 'i2'] };
+    expect(copySignature(target, twice, 'alice')).toBe(copySignature(target, base, 'alice'));
+  });
+
+  it('--set-image for several containers, in any order, asks for the same copy', () => {
+    const images = (order: string[]) => Object.fromEntries(order.map((c) => [c, `${c}:1`]));
+    const sig = copySignature(target, { ...base, setImages: images(['app', 'side', 'init']) }, 'alice');
+    for (const order of [['side', 'init', 'app'], ['init', 'app', 'side'], ['side', 'app', 'init']]) {
+      expect(copySignature(target, { ...base, setImages: images(order) }, 'alice')).toBe(sig);
+    }
+  });
+
   it('changes with target, user and each option', () => {
     const sig = copySignature(target, base, 'alice');
     const variants = [
