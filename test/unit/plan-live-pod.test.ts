@@ -114,4 +114,16 @@ describe('podTemplateFromLivePod', () => {
     };
     expect(podTemplateFromLivePod(pod).spec).toEqual(pod.spec);
   });
+
+  it('a pod without volumes, and a user\'s own projected volume: kept as they are', () => {
+    const bare: V1Pod = { spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+    expect(podTemplateFromLivePod(bare).spec).toEqual(bare.spec);
+    const projected: V1Pod = {
+      spec: {
+        volumes: [{ name: 'bundle', projected: { sources: [{ configMap: { name: 'certs' } }] } }],
+        containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'bundle', mountPath: '/etc/certs' }] }],
+      },
+    };
+    expect(podTemplateFromLivePod(projected).spec).toEqual(projected.spec);
+  });
 });

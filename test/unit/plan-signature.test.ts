@@ -76,5 +76,8 @@ describe('copySignature', () => {
     // version since the signature exists computes it. A change to the canonical form breaks reuse.
     const defaults: CopyOptions = { keepProbes: false, excludeContainers: [], excludeInitContainers: [], setImages: {}, ttlSeconds: 28800, scaleDown: false };
     expect(copySignature(target, defaults, 'alice')).toBe('e1b3c5d6a3b8e5f9');
+    // `-- sleep 3600` without -c; and --keep-labels=false --keep-scheduling-rules (pinned as computed before this test).
+    expect(copySignature(target, { ...defaults, command: { args: ['sleep', '3600'] } }, 'alice')).toBe('7d8b7fccc273c248');
+    expect(copySignature(target, { ...defaults, keepLabels: false, keepSchedulingRules: true }, 'alice')).toBe('2681bf1b82872580');
   });
 });

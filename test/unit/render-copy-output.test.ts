@@ -55,15 +55,15 @@ describe('printPod: the Next: hint', () => {
 });
 
 describe('printJob', () => {
-  const job = { metadata: { name: 'copy-web-abcde', managedFields: [{ manager: 'kubectl-copy-target' }] }, spec: { parallelism: 1 } };
+  const job = { metadata: { name: 'copy-web-abcde', managedFields: [{ manager: 'kubectl-copy-target' }] }, spec: { parallelism: 1, template: {} } };
 
   it('-o json and -o yaml: the whole Job with its kind, without managedFields', () => {
     const json = streams();
     printJob(json.streams.out, job, 'json', 'client');
-    expect(JSON.parse(json.out.join(''))).toEqual({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'copy-web-abcde' }, spec: { parallelism: 1 } });
+    expect(JSON.parse(json.out.join(''))).toEqual({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'copy-web-abcde' }, spec: { parallelism: 1, template: {} } });
     const yaml = streams();
     printJob(yaml.streams.out, job, 'yaml', 'client');
-    expect(yaml.out.join('')).toBe('apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: copy-web-abcde\nspec:\n  parallelism: 1\n');
+    expect(yaml.out.join('')).toBe('apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: copy-web-abcde\nspec:\n  parallelism: 1\n  template: {}\n');
   });
 
   it('-o name: job.batch/NAME alone', () => {

@@ -24,6 +24,10 @@ describe('escapeTerminal', () => {
     expect(escapeTerminal(once)).toBe(once);
   });
 
+  it('shows the last C1 control and the Arabic letter mark by their code points, four hex digits after \\u', () => {
+    expect(escapeTerminal('a\u009fb\u061cc')).toBe('a\\x9fb\\u061cc');
+  });
+
   it('escapes a 10,000-character value whole', () => {
     const long = 'x\x1b'.repeat(5000);
     const shown = escapeTerminal(long);
@@ -84,9 +88,24 @@ describe('a spinner\'s line at the bottom of the terminal', () => {
     expect(drawn).toEqual(['{"message":"a\\u001b"}\n']);
   });
 
-  it('without a spinner, writes are just written', () => {
+  it('without a spinner, writes are just written, and a credential prompt needs nothing cleared', () => {
     writeLine(screen, 'done');
+    holdTransientLine()();
     expect(drawn).toEqual(['done\n']);
+  });
+
+  it('an exit the command did not see coming (a third Ctrl-C) clears the spinner\'s frame; one such hook however often a line is set', () => {
+    const before = process.listeners('exit');
+    setTransientLine(spinner);
+    setTransientLine({ ...spinner });
+    const added = process.listeners('exit').filter((l) => !before.includes(l));
+    try {
+      expect(added).toHaveLength(1);
+      (added[0] as () => void)();
+      expect(drawn).toEqual(['<clear>']);
+    } finally {
+      for (const l of added) process.removeListener('exit', l);
+    }
   });
 
   it('a credential plugin prompting on the terminal: the line is cleared while it has the terminal and drawn again after', () => {
