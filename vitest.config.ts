@@ -1,11 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { unitProject } from './vitest.unit.config.js';
 
 export default defineConfig({
   test: {
     projects: [
-      {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
-      },
+      { test: unitProject },
       {
         test: {
           name: 'e2e',

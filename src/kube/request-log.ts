@@ -24,13 +24,14 @@ export function bodyLimitFor(level: number): number {
 
 export function setRequestLogger(log: Sink | undefined, limit = 0): void {
   sink = log;
-  bodyLimit = log ? limit : 0;
+  bodyLimit = limit;
 }
 
 /** A credential the transport sends, kept out of every logged line whatever body quotes it. */
 export function keepOutOfLog(credential: string | undefined): void {
-  // Too short to search for safely (it would blank out ordinary words); such a credential is no secret anyway.
-  if (sink && credential && credential.length >= 8) credentials.add(credential);
+  // Remembered whether or not a logger is installed yet. Too short to search for safely (it would
+  // blank out ordinary words); such a credential is no secret anyway.
+  if (credential && credential.length >= 8) credentials.add(credential);
 }
 
 function emit(log: Sink, line: string): void {

@@ -28,7 +28,7 @@ export function escapeTerminal(text: string): string {
   return text.replace(UNSAFE, (c) => {
     if (NAMED[c]) return NAMED[c];
     const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    return code <= 0x9f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
 

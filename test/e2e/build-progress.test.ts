@@ -18,13 +18,14 @@ function onTerminal(args: string[]): Promise<{ code: number; output: string; see
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
-  const seen: string[][] = [];
+  // What the terminal had received at each sample; replayed onto a screen once the run is over.
+  const received: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const sample = setInterval(() => seen.push(renderScreen(output, 140)), 500);
+  const sample = setInterval(() => received.push(output), 500);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearInterval(sample);
-      resolve({ code: code ?? 128, output, seen });
+      Promise.all(received.map((bytes) => renderScreen(bytes, 140))).then((seen) => resolve({ code: code ?? 128, output, seen }));
     });
   });
 }
@@ -49,7 +50,7 @@ describe('scripts/progress', () => {
       /^building kube-apiserver v1\.37\.2: [1-4]s, into ~\/\.cache\/kubectl-copy-target\/cluster\/bin, [123] packages compiled · k8s\.io\//,
     );
     // At the end the redrawn line is gone: the screen holds the result alone.
-    expect(renderLines(run.output, 140)).toEqual([expect.stringMatching(/^building kube-apiserver v1\.37\.2: done in [3-5]s$/)]);
+    expect(await renderLines(run.output, 140)).toEqual([expect.stringMatching(/^building kube-apiserver v1\.37\.2: done in [3-5]s$/)]);
   });
 
   it('cuts the redrawn line to the terminal width, so it never wraps', async () => {

@@ -60,7 +60,7 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
   it('a copy: finished steps as ✔ lines, the pod name alone on its line, the Next: hint one suggestion a line', async () => {
     const { code, output } = await runInPty(['deploy/checkout-api', '-n', ns], { env: NO_COLOR }).done;
     expect(code, output).toBe(0);
-    const screen = renderScreen(output, COLUMNS);
+    const screen = await renderScreen(output, COLUMNS);
     const pod = podLine(screen);
     expect(screen).toEqual([`✔ copy of deployment/checkout-api is Running: pod ${pod}`, pod, ...nextHint(pod)]);
     assertTerminalHygiene(output, screen);
@@ -74,17 +74,17 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
     // The spinner's step is longer than 50 columns ("created job ...; waiting for its pod to be Running").
     expect(output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] created job copy-checkout-api-[a-z0-9]{5}; [^\r\n]*…\r\x1b\[2K/);
     // Finished lines may wrap (they are permanent); joined again, they are all that is on screen.
-    const lines = renderLines(output, narrow);
+    const lines = await renderLines(output, narrow);
     const pod = podLine(lines);
     expect(lines).toEqual([`✔ copy of deployment/checkout-api is Running: pod ${pod}`, pod, ...nextHint(pod)]);
-    for (const row of renderScreen(output, narrow)) expect(row, 'a spinner frame left on screen').not.toMatch(SPINNER_FRAME);
+    for (const row of await renderScreen(output, narrow)) expect(row, 'a spinner frame left on screen').not.toMatch(SPINNER_FRAME);
     expect((await plugin(['delete', pod, '-n', ns])).code).toBe(0);
   });
 
   it('--scale-down --detach: "scaled to 0" stays as a ✔ line and the pod name never runs into the spinner', async () => {
     const { code, output } = await runInPty(['deploy/checkout-api', '-n', ns, '--scale-down', '--detach'], { env: NO_COLOR }).done;
     expect(code, output).toBe(0);
-    const screen = renderScreen(output, COLUMNS);
+    const screen = await renderScreen(output, COLUMNS);
     const pod = podLine(screen);
     try {
       await detachedCopyChecks(output, screen, pod);
@@ -132,7 +132,7 @@ describe('on a terminal 140 columns wide, with NO_COLOR', () => {
       run.type('\x03');
       const { code, output } = await run.done;
       expect(code, output).toBe(0);
-      const screen = renderScreen(output, COLUMNS);
+      const screen = await renderScreen(output, COLUMNS);
       const pod = podLine(screen);
       expect(screen).toEqual([
         '✔ deployment/checkout-api scaled to 0 (was 3)',

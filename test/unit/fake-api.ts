@@ -15,6 +15,8 @@ export class FakeApi implements Transport {
   readonly log: string[] = [];
   /** Runs before each request is answered (e.g. someone else writing in between). */
   beforeRequest: ((method: string, path: string) => void) | undefined;
+  /** What a SelfSubjectAccessReview answers (RBAC); undefined: the review is refused with 403, as when one may not ask. */
+  allowed: boolean | undefined = true;
 
   put(path: string, object: any): void {
     this.objects.set(path, structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: String(++this.version) } }));
@@ -32,6 +34,11 @@ export class FakeApi implements Transport {
   /** The next `times` requests matching method and path never answer: they end only when their signal aborts them. */
   hang(method: string, path: RegExp, times: number): void {
     this.hangs.push({ method, path, times });
+  }
+
+  /** Someone else's delete. */
+  remove(path: string): void {
+    this.objects.delete(path);
   }
 
   /** Someone else's write: a merge of `change` that bumps the resourceVersion. */
@@ -56,6 +63,10 @@ export class FakeApi implements Transport {
       throw new ApiError(refusal.status, { kind: 'Status', message: refusal.message, code: refusal.status });
     }
     const current = this.objects.get(bare);
+    if (method === 'POST' && bare.endsWith('/selfsubjectaccessreviews')) {
+      if (this.allowed === undefined) throw new ApiError(403, { kind: 'Status', message: 'selfsubjectaccessreviews is forbidden', code: 403 });
+      return { ...(body as object), status: { allowed: this.allowed } } as T;
+    }
     if (method === 'POST') return structuredClone(body) as T; // events: accepted, not kept
     if (!current) throw new ApiError(404, { kind: 'Status', message: `${bare} not found`, code: 404 });
     if (method === 'GET') return structuredClone(current);
@@ -64,6 +75,9 @@ export class FakeApi implements Transport {
       return {} as T;
     }
     if (method !== 'PATCH') throw new Error(`FakeApi: ${method} not supported`);
+    if (contentType !== 'application/json-patch+json' && contentType !== 'application/merge-patch+json') {
+      throw new ApiError(415, { kind: 'Status', message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`, code: 415 });
+    }
     const next = contentType === 'application/json-patch+json' ? jsonPatch(current, body as Op[]) : mergePatch(current, body);
     this.put(bare, next);
     return this.get(bare);

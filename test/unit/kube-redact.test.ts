@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bodyLimitFor } from '../../src/kube/request-log.js';
 import { bodyForLog, redactObject, redactText, REDACTED } from '../../src/kube/redact.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDp4In0.c2lnbmF0dXJlLWJ5dGVz';
@@ -75,5 +76,84 @@ describe('bodyForLog', () => {
   it('redacts before cutting, so a cut never leaves part of a secret', () => {
     const secret = JSON.stringify({ kind: 'Secret', data: { k: 'A'.repeat(2000) } });
     expect(bodyForLog(secret, 1024)).not.toContain('AAAA');
+  });
+});
+
+// The credential fields as the formats that carry them spell them: kubeconfig (token, password,
+// client-key-data, auth-provider config), client-go's rest config, ExecCredential, TokenReview,
+// OAuth/OIDC token responses, an HTTP header echoed in JSON.
+const CREDENTIAL_FIELD_SPELLINGS = [
+  'token', 'Token', 'bearerToken', 'BearerToken', 'bearertoken',
+  'access-token', 'accessToken', 'access_token',
+  'id-token', 'idToken', 'id_token',
+  'refresh-token', 'refreshToken', 'refresh_token',
+  'password', 'Password', 'authorization', 'Authorization',
+  'client-key-data', 'clientKeyData', 'clientKey',
+  'client-secret', 'clientSecret',
+];
+
+describe('a -v=8 / -v=9 body never shows a credential', () => {
+  const logged = (body: unknown) => [bodyForLog(body, bodyLimitFor(8)), bodyForLog(JSON.stringify(body), bodyLimitFor(9))];
+
+  it.each(CREDENTIAL_FIELD_SPELLINGS)('a field named %s, at any depth and inside lists', (field) => {
+    const body = { kind: 'Config', users: [{ name: 'u', user: { [field]: 'opaque-s3cret-value' } }], [field]: 'opaque-s3cret-value' };
+    for (const line of logged(body)) {
+      expect(line).not.toContain('opaque-s3cret-value');
+      expect(line).toBe(`{"kind":"Config","users":[{"name":"u","user":{"${field}":"REDACTED"}}],"${field}":"REDACTED"}`);
+    }
+  });
+
+  it('an empty or missing credential shows as such (what a reader debugging authentication looks for)', () => {
+    expect(bodyForLog({ token: '', password: null, idToken: undefined }, 1024)).toBe('{"token":"","password":null}');
+  });
+
+  it('lists keep their shape, a token-shaped item hidden; numbers, booleans and null are shown as they are', () => {
+    const body = { kind: 'JobList', items: [{ spec: { parallelism: 1, suspend: false, activeDeadlineSeconds: null } }, 'eyJhbGciOi.eyJzdWIiOi.c2lnbmF0'], count: 2 };
+    expect(bodyForLog(body, 1024)).toBe('{"kind":"JobList","items":[{"spec":{"parallelism":1,"suspend":false,"activeDeadlineSeconds":null}},"REDACTED"],"count":2}');
+    expect(bodyForLog([JWT, { token: 'abc12345' }, null, 7], 1024)).toBe(`["${REDACTED}",{"token":"${REDACTED}"},null,7]`);
+  });
+
+  it('the Secrets of a SecretList as the API server sends it (its items carry no kind)', () => {
+    const list = {
+      kind: 'SecretList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '42' },
+      items: [{ metadata: { name: 'db', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"stringData":{"pw":"hunter2"}}' } }, data: { pw: 'aHVudGVyMg==' }, type: 'Opaque' }],
+    };
+    expect(bodyForLog(list, 1024)).toBe(
+      '{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[{"metadata":{"name":"db","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"REDACTED"}},"data":{"pw":"REDACTED"},"type":"Opaque"}]}',
+    );
+  });
+
+  it('the items of other lists are not taken for Secrets', () => {
+    const list = { kind: 'ConfigMapList', items: [{ metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } }, data: { 'app.conf': 'debug=true' } }] };
+    expect(redactObject(list)).toEqual(list);
+  });
+
+  it('a Secret\'s data that is not a map of values is hidden whole; a Secret without data shows that', () => {
+    expect(bodyForLog({ kind: 'Secret', data: 'aHVudGVyMg==', stringData: ['hunter2'] }, 1024)).toBe('{"kind":"Secret","data":"REDACTED","stringData":{"0":"REDACTED"}}');
+    expect(bodyForLog({ kind: 'Secret', data: null, metadata: { name: 'empty', annotations: null } }, 1024)).toBe('{"kind":"Secret","data":null,"metadata":{"name":"empty","annotations":null}}');
+  });
+
+  it('a Secret\'s metadata is shown (name, labels, annotations other than kubectl apply\'s copy)', () => {
+    const secret = { kind: 'Secret', metadata: { name: 'db', labels: { app: 'shop' }, annotations: { owner: 'team-a' } } };
+    expect(redactObject(secret)).toEqual(secret);
+    expect(redactObject({ kind: 'Secret', metadata: 'odd' })).toEqual({ kind: 'Secret', metadata: 'odd' });
+    expect(redactObject({ kind: 'Secret', metadata: null })).toEqual({ kind: 'Secret', metadata: null });
+  });
+
+  it('an Authorization header quoted in a message, however it is spaced', () => {
+    expect(bodyForLog('{"message":"sent Authorization: Bearer   abc.def-ghi"}', 1024)).toBe(`{"message":"sent Authorization: Bearer ${REDACTED}"}`);
+  });
+
+  it('a body exactly at the limit is shown whole, without a truncation note', () => {
+    const body = JSON.stringify({ items: 'x'.repeat(1024 - 12) });
+    expect(body).toHaveLength(1024);
+    expect(bodyForLog(body, 1024)).toBe(body);
+    expect(bodyForLog(body, 1023)).toBe(`${body.slice(0, 1023)} [truncated 1 chars]`);
+  });
+
+  it('a value JSON cannot show (undefined) logs as nothing rather than failing', () => {
+    expect(bodyForLog(undefined, 1024)).toBe('');
   });
 });

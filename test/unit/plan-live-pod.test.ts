@@ -84,4 +84,46 @@ describe('podTemplateFromLivePod', () => {
     podTemplateFromLivePod(pod);
     expect(pod).toEqual(before);
   });
+
+  it('a bare pod (no labels, annotations or spec): an empty template, nothing invented', () => {
+    expect(podTemplateFromLivePod({ metadata: { name: 'bare' } })).toEqual({ metadata: {} });
+    expect(podTemplateFromLivePod({})).toEqual({ metadata: {} });
+  });
+
+  it('a pod whose only volume is the token: no volumes and no mounts left, other containers untouched', () => {
+    const pod: V1Pod = {
+      metadata: { labels: { app: 'web' } },
+      spec: {
+        volumes: [{ name: 'kube-api-access-abcde', projected: { sources: [] } }],
+        containers: [
+          { name: 'app', image: 'nginx', volumeMounts: [{ name: 'kube-api-access-abcde', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] },
+          { name: 'side', image: 'envoy' },
+        ],
+      },
+    };
+    expect(podTemplateFromLivePod(pod)).toEqual({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }, { name: 'side', image: 'envoy' }] } });
+  });
+
+  it('a pod without the token volume (automountServiceAccountToken: false) keeps its volumes and mounts as they are', () => {
+    const pod: V1Pod = {
+      spec: {
+        automountServiceAccountToken: false,
+        volumes: [{ name: 'data', emptyDir: {} }],
+        containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      },
+    };
+    expect(podTemplateFromLivePod(pod).spec).toEqual(pod.spec);
+  });
+
+  it('a pod without volumes, and a user\'s own projected volume: kept as they are', () => {
+    const bare: V1Pod = { spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+    expect(podTemplateFromLivePod(bare).spec).toEqual(bare.spec);
+    const projected: V1Pod = {
+      spec: {
+        volumes: [{ name: 'bundle', projected: { sources: [{ configMap: { name: 'certs' } }] } }],
+        containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'bundle', mountPath: '/etc/certs' }] }],
+      },
+    };
+    expect(podTemplateFromLivePod(projected).spec).toEqual(projected.spec);
+  });
 });

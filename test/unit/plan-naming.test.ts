@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyJobName, firstOrdinalClaims, randomSuffixAlphabet } from '../../src/plan/naming.js';
+import { copyJobName, firstOrdinalClaims, randomSuffix, randomSuffixAlphabet } from '../../src/plan/naming.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -47,10 +47,31 @@ describe('copyJobName', () => {
 
   it('rejects a malformed suffix', () => {
     expect(() => copyJobName('web', 'AB')).toThrow(/suffix/);
+    expect(() => copyJobName('web', 'abcdef')).toThrow('copy name suffix must be 5 characters [a-z0-9], got "abcdef"');
+  });
+
+  it('a name with nothing usable in a label still gives a valid name: copy-<suffix>', () => {
+    expect(copyJobName('._.', 'x7k2q')).toBe('copy-x7k2q');
+  });
+
+  it('drops every dash at either end, however many (a name of dots and underscores at the edges)', () => {
+    expect(copyJobName('__web..', 'x7k2q')).toBe('copy-web-x7k2q');
+    expect(copyJobName(`${'b'.repeat(50)}..ccc`, 'x7k2q')).toBe(`copy-${'b'.repeat(50)}-x7k2q`);
   });
 
   it('exports the Kubernetes suffix alphabet', () => {
     expect(randomSuffixAlphabet).toBe('bcdfghjklmnpqrstvwxz2456789');
+  });
+});
+
+describe('randomSuffix', () => {
+  it('draws 5 characters of the Kubernetes alphabet, which copyJobName accepts', () => {
+    const drawn = Array.from({ length: 50 }, () => randomSuffix());
+    for (const suffix of drawn) {
+      expect(suffix).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(copyJobName('web', suffix)).toBe(`copy-web-${suffix}`);
+    }
+    expect(new Set(drawn).size).toBeGreaterThan(45);
   });
 });
 

@@ -31,6 +31,19 @@ describe('copySignature', () => {
     expect(copySignature(target, reordered, 'alice')).toBe(copySignature(target, base, 'alice'));
   });
 
+  it('a value given twice (-e a -e a) asks for the same copy as once', () => {
+    const twice: CopyOptions = { ...base, excludeContainers: ['a', 'b', 'a'], excludeInitContainers: ['i1', 'i2', 'i2'] };
+    expect(copySignature(target, twice, 'alice')).toBe(copySignature(target, base, 'alice'));
+  });
+
+  it('--set-image for several containers, in any order, asks for the same copy', () => {
+    const images = (order: string[]) => Object.fromEntries(order.map((c) => [c, `${c}:1`]));
+    const sig = copySignature(target, { ...base, setImages: images(['app', 'side', 'init']) }, 'alice');
+    for (const order of [['side', 'init', 'app'], ['init', 'app', 'side'], ['side', 'app', 'init']]) {
+      expect(copySignature(target, { ...base, setImages: images(order) }, 'alice')).toBe(sig);
+    }
+  });
+
   it('changes with target, user and each option', () => {
     const sig = copySignature(target, base, 'alice');
     const variants = [
@@ -63,5 +76,8 @@ describe('copySignature', () => {
     // version since the signature exists computes it. A change to the canonical form breaks reuse.
     const defaults: CopyOptions = { keepProbes: false, excludeContainers: [], excludeInitContainers: [], setImages: {}, ttlSeconds: 28800, scaleDown: false };
     expect(copySignature(target, defaults, 'alice')).toBe('e1b3c5d6a3b8e5f9');
+    // `-- sleep 3600` without -c; and --keep-labels=false --keep-scheduling-rules (pinned as computed before this test).
+    expect(copySignature(target, { ...defaults, command: { args: ['sleep', '3600'] } }, 'alice')).toBe('7d8b7fccc273c248');
+    expect(copySignature(target, { ...defaults, keepLabels: false, keepSchedulingRules: true }, 'alice')).toBe('2681bf1b82872580');
   });
 });
