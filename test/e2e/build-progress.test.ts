@@ -71,8 +71,10 @@ describe('scripts/progress', () => {
     const lines = run.stderr.trimEnd().split('\n');
     expect(run.stderr).not.toMatch(/[\r\x1b]/);
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines[0]).toMatch(/^building kwok v0\.8\.0: still running after 1s \(into \/tmp\/out; [12] packages compiled so far\)$/);
-    expect(lines.at(-1)).toMatch(/^building kwok v0\.8\.0: done in [34]s$/);
+    // Whole seconds (bash's SECONDS) after a `sleep 1` that a loaded machine stretches: 1s or 2s.
+    expect(lines[0]).toMatch(/^building kwok v0\.8\.0: still running after [12]s \(into \/tmp\/out; [12] packages compiled so far\)$/);
+    expect(lines.filter((l) => l.includes('still running')).length).toBeGreaterThanOrEqual(2);
+    expect(lines.at(-1)).toMatch(/^building kwok v0\.8\.0: done in [345]s$/);
   });
 
   it('a failed command: its exit code, and its output without the package names', async () => {
