@@ -670,19 +670,7 @@ async function createAndWatch() {
   writeFileSync(jobFile, JSON.stringify({ ...plannedJob, metadata: { ...plannedJob.metadata, name } }));
   const t0 = process.hrtime.bigint();
   run('kubectl', ['create', '-f', jobFile]);
-  await new Promise((resolve, reject) => {
-    const watch = spawn('kubectl', ['get', 'pods', '-n', NS, '-l', `batch.kubernetes.io/job-name=${name}`, '--watch', '-o', 'jsonpath={.status.phase}{"\\n"}'], { env });
-    let out = '';
-    watch.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.split('\n').includes('Running')) {
-        watch.kill();
-        resolve();
-      }
-    });
-    watch.on('error', reject);
-    watch.on('exit', (code) => code !== null && code !== 0 && reject(new Error(`kubectl get pods --watch exited ${code}`)));
-  });
+  await watchUntilRunning(`batch.kubernetes.io/job-name=${name}`, env);
   const elapsed = ms(t0);
   run('kubectl', ['delete', 'job', '-n', NS, name, '--cascade=background', '--wait=false']);
   return elapsed;
