@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import './ahead.js'; // first: opens connections while the rest loads
 import { CliError, ExitCode, messageOf, UsageError } from './errors.js';
 import { announceFaultsOn } from './fault.js';
 import { installSignalHandlers } from './session/interrupt.js';
@@ -45,6 +44,9 @@ export async function main(argv: string[], streams: IOStreams): Promise<number> 
   // `run` ends with its local command's exit code; every other command with 0 or an error's.
   let exitCode: number = ExitCode.ok;
   try {
+    // Loaded after the first turn of the event loop, so the connections opened ahead are on their way meanwhile.
+    const { default: yargs } = await import('yargs');
+    await new Promise((resolve) => setImmediate(resolve)); // and their TLS handshakes begin while the command loads
     await declareGlobalFlags(yargs(joinKindAndName(attachDashedValues(rest))))
       .scriptName('kubectl copy-target')
       .usage('$0 KIND/NAME[/container/CONTAINER] [flags]\n\nCopy a workload\'s pod into a probe-free pod owned by a Job.')
@@ -129,7 +131,7 @@ function report(stderr: NodeJS.WriteStream, err: unknown, verbose: boolean): num
   return ExitCode.failure;
 }
 
-main(hideBin(process.argv), { out: process.stdout, err: process.stderr }).then((code) => {
+main(process.argv.slice(2), { out: process.stdout, err: process.stderr }).then((code) => {
   process.exitCode = code;
   // Safety net: the command is done; a connection left open by mistake must not keep a kubectl
   // plugin hanging. Unref'd, so it never delays a clean exit.

@@ -2,7 +2,7 @@ import type { Cluster, KindObject } from '../kube/cluster.js';
 import { kindName, type V1Pod } from '../kube/types.js';
 import { selectorQuery } from '../plan/selector.js';
 import type { ScaleTarget } from '../resolve/scale-target.js';
-import { waitForNoPods, type Remaining } from './wait-for-no-pods.js';
+import { waitForNoPods, type PodsToGo, type Remaining } from './wait-for-no-pods.js';
 
 /** Kinds whose pods linger after the scale to zero, and are waited for. */
 const WAITED_FOR = ['deployment', 'rollout', 'replicaset', 'statefulset'] as const;
@@ -26,15 +26,16 @@ export async function waitForOriginalPodsGone(
 ): Promise<void> {
   if (!isWaitedFor(target)) return;
   const labelSelector = selectorQuery(target.object.spec?.selector);
-  let belongs: (pod: V1Pod) => boolean;
+  let belongs: PodsToGo['belongs'];
   if (target.kind === 'deployment' || target.kind === 'rollout') {
     const uid = target.object.metadata?.uid;
-    const replicaSets = await cluster.list('replicaset', target.namespace, { labelSelector });
-    const owned = new Set<string>(
-      replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === uid)).map((rs) => rs.metadata!.name!),
-    );
-    if (owned.size === 0) return;
-    belongs = (pod) => ownedBy(pod, 'ReplicaSet', owned);
+    // Listed together with the pods (one wait, not two).
+    belongs = cluster.list('replicaset', target.namespace, { labelSelector }).then((replicaSets) => {
+      const owned = new Set<string>(
+        replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === uid)).map((rs) => rs.metadata!.name!),
+      );
+      return (pod: V1Pod) => ownedBy(pod, 'ReplicaSet', owned);
+    });
   } else {
     const kind = target.kind === 'statefulset' ? 'StatefulSet' : 'ReplicaSet';
     belongs = (pod) => ownedBy(pod, kind, new Set([target.name]));

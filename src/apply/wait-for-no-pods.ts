@@ -5,8 +5,11 @@ import type { V1Pod } from '../kube/types.js';
 export interface PodsToGo {
   namespace: string;
   labelSelector: string | undefined;
-  /** Which of the selected pods count (e.g. owned by the workload). */
-  belongs: (pod: V1Pod) => boolean;
+  /**
+   * Which of the selected pods count (e.g. owned by the workload). A promise when deciding takes a
+   * request of its own: it is then sent together with the pods' list.
+   */
+  belongs: ((pod: V1Pod) => boolean) | Promise<(pod: V1Pod) => boolean>;
   /** What they are, for messages: "deployment/web". */
   owner: string;
   /**
@@ -64,7 +67,8 @@ export async function waitForNoPods(
   abort: AbortSignal,
   onRemaining: (remaining: Remaining) => void,
 ): Promise<void> {
-  const { namespace, labelSelector, belongs } = pods;
+  const { namespace, labelSelector } = pods;
+  let belongs: (pod: V1Pod) => boolean = () => false;
   const remaining = new Map<string, V1Pod>();
   const startedAt = cluster.now().getTime();
   let reported = '';
@@ -81,7 +85,8 @@ export async function waitForNoPods(
     onRemaining({ names: [...remaining.keys()].sort(), graceEndsAt: ends === undefined ? undefined : new Date(ends) });
   };
   const resync = async () => {
-    const { items, resourceVersion } = await cluster.listForWatch('pod', namespace, { labelSelector });
+    const [{ items, resourceVersion }, decided] = await Promise.all([cluster.listForWatch('pod', namespace, { labelSelector }), pods.belongs]);
+    belongs = decided;
     remaining.clear();
     for (const pod of items.filter((p) => belongs(p) && stillRuns(p))) remaining.set(pod.metadata!.name!, pod);
     return resourceVersion;

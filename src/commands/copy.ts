@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { listCopies } from '../apply/copies.js';
+import { listCopies, type Copies } from '../apply/copies.js';
+import { fightingTheScaleDown } from '../apply/fights.js';
 import { checkScaleDownAllowed } from '../apply/hold.js';
 import { findReusableCopy } from '../apply/reuse.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
@@ -158,6 +159,10 @@ export interface PreparedCopy {
   jobName: string;
   planCopy: HoldContext['planCopy'];
   scaleTarget?: ScaleTarget;
+  /** The namespace's copies, listed alongside the target read (none for a dry run, which reuses nothing). */
+  copies: Promise<Copies>;
+  /** --scale-down: what would scale the original back up, asked alongside its checks. */
+  fightWarnings: Promise<string[]>;
 }
 
 /** What a copy request needs to prepare and make a copy, whichever command makes it. */
@@ -165,6 +170,9 @@ export type CopyRequestCore = Pick<CopyRequest, 'target' | 'options' | 'podRunni
 
 export async function prepareCopy(cluster: Cluster, req: CopyRequestCore, progress: Progress): Promise<PreparedCopy> {
   const namespace = cluster.connection.namespace;
+  // Needs only the namespace: sent with the first requests rather than a round trip after them.
+  const copies = req.dryRun === 'none' ? listCopies(cluster, namespace) : Promise.resolve<Copies>({ copies: [], damaged: [] });
+  copies.catch(() => undefined); // awaited by copyToReuse; a failed read before then is not unhandled
   const [resolved, user] = await Promise.all([resolveTarget(cluster, req.target, namespace), cluster.whoAmI()]);
   if (resolved.via) progress.done(resolved.via);
   const owner = { user, host: hostname() };
@@ -193,19 +201,23 @@ export async function prepareCopy(cluster: Cluster, req: CopyRequestCore, progre
   const jobName = plan.job.metadata!.name!;
 
   const scaleTarget = req.options.scaleDown ? await scaleTargetFor(cluster, resolved) : undefined;
+  let fightWarnings: Promise<string[]> = Promise.resolve([]);
   if (scaleTarget) {
     if (scaleTarget.note) progress.done(scaleTarget.note);
+    // Asked together with the checks (one wait); heard only once they pass.
+    fightWarnings = fightingTheScaleDown(cluster, scaleTarget);
+    fightWarnings.catch(() => undefined);
     await checkScaleDownAllowed(cluster, scaleTarget);
   }
   // After the scale-down checks: a refused --scale-down is its one error line, not a note and an error.
   for (const note of resolved.notes ?? []) progress.step(note);
-  return { resolved, user, signature, now, plan, jobName, planCopy, scaleTarget };
+  return { resolved, user, signature, now, plan, jobName, planCopy, scaleTarget, copies, fightWarnings };
 }
 
 /** --dry-run: the warnings (and with --scale-down what would be held) a real run would give; the Job it would create (as the server would, for server). */
-export async function previewCopy(cluster: Cluster, req: CopyRequestCore, { plan, scaleTarget }: PreparedCopy, progress: Progress): Promise<V1Job> {
+export async function previewCopy(cluster: Cluster, req: CopyRequestCore, { plan, scaleTarget, fightWarnings }: PreparedCopy, progress: Progress): Promise<V1Job> {
   if (!scaleTarget) for (const warning of plan.warnings) progress.warn(warning);
-  else await previewScaleDown(cluster, scaleTarget, progress);
+  else await previewScaleDown(cluster, scaleTarget, await fightWarnings, progress);
   return req.dryRun === 'server' ? await cluster.createJob(plan.job, true) : plan.job;
 }
 
@@ -216,11 +228,11 @@ export async function previewCopy(cluster: Cluster, req: CopyRequestCore, { plan
 export async function copyToReuse(
   cluster: Cluster,
   req: CopyRequestCore & { flags: { new: boolean }; detach: boolean },
-  { resolved, user, signature, scaleTarget }: PreparedCopy,
+  { resolved, user, signature, scaleTarget, copies }: PreparedCopy,
   progress: Progress,
   foregroundHint: string,
 ): Promise<Awaited<ReturnType<typeof findReusableCopy>>> {
-  const live = await collectStaleCopies(cluster, (await listCopies(cluster, resolved.namespace)).copies, (line) => progress.done(line));
+  const live = await collectStaleCopies(cluster, (await copies).copies, (line) => progress.done(line));
   if (req.flags.new) return undefined;
   const reused = await findReusableCopy(cluster, live, { signature, user });
   // A foreground session restores the original when it ends; a detached copy holds it until its
@@ -240,7 +252,7 @@ export async function copyToReuse(
 }
 
 /** The --scale-down flow's context, from a prepared copy. */
-export const holdContext = ({ resolved, user, now, plan, jobName, planCopy }: PreparedCopy, scaleTarget: ScaleTarget): HoldContext => ({
+export const holdContext = ({ resolved, user, now, plan, jobName, planCopy, fightWarnings }: PreparedCopy, scaleTarget: ScaleTarget): HoldContext => ({
   resolved,
   scaleTarget,
   user,
@@ -248,4 +260,5 @@ export const holdContext = ({ resolved, user, now, plan, jobName, planCopy }: Pr
   expiresAt: plan.expiresAt,
   jobName,
   planCopy,
+  fightWarnings,
 });

@@ -92,19 +92,29 @@ export async function applyAccess(config: ClusterAndUser, opts: AccessOptions): 
   const cluster = config.getCurrentCluster();
   const user = config.getCurrentUser();
   if (!user) return;
-  if (cluster?.skipTLSVerify) opts.rejectUnauthorized = false;
-  if (cluster?.tlsServerName) opts.servername = cluster.tlsServerName;
-  const ca = cluster ? fileOrData(cluster.caFile, cluster.caData) : undefined;
-  if (ca) opts.ca = ca;
-  const cert = fileOrData(user.certFile, user.certData);
-  if (cert) opts.cert = cert;
-  const key = fileOrData(user.keyFile, user.keyData);
-  if (key) opts.key = key;
+  Object.assign(opts, serverTls(config));
   const headers = (opts.headers ??= {}) as Record<string, string | string[] | number>;
   if (user.impersonateUser != null) headers['Impersonate-User'] = user.impersonateUser;
   if (user.authProvider) await applyAuthProvider(cluster, user, opts);
   if (user.token) headers.Authorization = `Bearer ${user.token}`;
   if (user.username) opts.auth = `${user.username}:${user.password}`;
+}
+
+/** The TLS settings of a connection to the current cluster as its user (no request is needed to know them). */
+export function serverTls(config: ClusterAndUser): Pick<AccessOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'> {
+  const cluster = config.getCurrentCluster();
+  const user = config.getCurrentUser();
+  const tls: Pick<AccessOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'> = {};
+  if (!user) return tls;
+  if (cluster?.skipTLSVerify) tls.rejectUnauthorized = false;
+  if (cluster?.tlsServerName) tls.servername = cluster.tlsServerName;
+  const ca = cluster ? fileOrData(cluster.caFile, cluster.caData) : undefined;
+  if (ca) tls.ca = ca;
+  const cert = fileOrData(user.certFile, user.certData);
+  if (cert) tls.cert = cert;
+  const key = fileOrData(user.keyFile, user.keyData);
+  if (key) tls.key = key;
+  return tls;
 }
 
 /** client-node's authenticators for an `auth-provider` user: the only path that loads its KubeConfig. */

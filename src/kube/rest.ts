@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { messageOf } from '../errors.js';
 import type { Impersonation } from './config.js';
 import { applyAccess, type AccessOptions, type ClusterAndUser } from './kubeconfig.js';
+import { useConnectionsMadeAhead } from './connect-ahead.js';
 import { createAgent, proxyFor } from './proxy.js';
 import { applyCredential, NO_CREDENTIALS, type Credential, type CredentialSource } from './credentials.js';
 import { keepOutOfLog, logRequestBody, logResponseBody, startRequestLog } from './request-log.js';
@@ -93,6 +94,8 @@ export class RestClient implements Transport {
     }
     if (!this.agent) {
       this.agent = createAgent(this.server, tls, this.proxy);
+      // Direct only: a connection opened ahead goes straight to the server, never through a proxy.
+      if (secure && !this.proxy) this.agent = this.agent.then((agent) => (useConnectionsMadeAhead(agent as https.Agent), agent));
       this.agentCertAndKey = certAndKey;
     }
     const agent = await this.agent;

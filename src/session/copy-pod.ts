@@ -8,7 +8,7 @@ import type { V1Job, V1Pod } from '../kube/types.js';
 import { podState } from '../apply/pod-state.js';
 import { CopyKeys } from '../plan/copy-record.js';
 import type { Progress } from '../render/progress.js';
-import { throwIfInterrupted, untilInterrupted } from './interrupt.js';
+import { interruption, throwIfInterrupted, untilInterrupted } from './interrupt.js';
 import { retryWhileUnreachable } from './retry-while-unreachable.js';
 
 /**
@@ -26,6 +26,11 @@ export async function createAndWait(
   const jobName = job.metadata!.name!;
   // A Ctrl-C that came during an earlier, uninterruptible request: nothing is created after it.
   throwIfInterrupted('creating the copy job');
+  // The pod's watches open together with the create, a round trip sooner: a watch without a
+  // resourceVersion first replays what exists, so a pod made before it opened is seen all the same.
+  const stopWatching = new AbortController();
+  const running = waitForCopyPod(cluster, { namespace, name: jobName }, podRunningTimeoutMs, progress, AbortSignal.any([interruption, stopWatching.signal]));
+  running.catch(() => undefined); // awaited below once the Job exists; until then a failure waits there
   const creating = cluster.createJob(job, false).catch(async (err: unknown) => {
     // The answer may be lost after the server made the Job (a timeout, a dropped connection, a
     // 504): the copy then exists with our name. Going on with it beats leaving an orphan that
@@ -36,23 +41,22 @@ export async function createAndWait(
   try {
     await untilInterrupted(() => creating, 'creating the copy job');
   } catch (err) {
+    stopWatching.abort();
     // Interrupted mid-request, or failed with no Job found (perhaps for want of an answer): the
     // server may still have made it. Deleting a Job that is not there costs one 404.
     if ((await creating.then(() => true, () => false)) || isUnreachable(err)) await cleanUp(progress, () => cluster.deleteJob({ namespace, name: jobName }));
     throw err;
   }
   onJob?.(true);
-  await faultPoint('after-job-created');
-  progress.step(`created job ${jobName}; waiting for its pod to be Running`);
   try {
-    const pod = await untilInterrupted(
-      (abort) => waitForCopyPod(cluster, { namespace, name: jobName }, podRunningTimeoutMs, progress, abort),
-      'waiting for the copy pod',
-    );
+    await faultPoint('after-job-created');
+    progress.step(`created job ${jobName}; waiting for its pod to be Running`);
+    const pod = await untilInterrupted(() => running, 'waiting for the copy pod');
     // Recorded on the Job so `status` needs a single list call to name the pod.
     await cluster.annotateJob({ namespace, name: jobName }, { [CopyKeys.podName]: pod.metadata!.name! });
     return pod;
   } catch (err) {
+    stopWatching.abort();
     await cleanUp(progress, async () => {
       await cluster.deleteJob({ namespace, name: jobName });
       onJob?.(false);

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { fightingTheScaleDown } from '../apply/fights.js';
 import { judgeHold } from '../apply/hold.js';
 import { waitForOriginalPodsGone } from '../apply/original-pods.js';
 import { faultPoint } from '../fault.js';
@@ -34,8 +33,8 @@ export interface ScaleDownCopyRequest {
 export type UseHeldCopy = (pod: V1Pod, session: ScaleDownSession) => Promise<'end' | 'detach'>;
 
 /** --dry-run with --scale-down: what a real run would do and say, and its refusals, writing nothing. */
-export async function previewScaleDown(cluster: Cluster, target: ScaleTarget, progress: Progress): Promise<void> {
-  for (const warning of await fightingTheScaleDown(cluster, target)) progress.warn(warning);
+export async function previewScaleDown(cluster: Cluster, target: ScaleTarget, fightWarnings: string[], progress: Progress): Promise<void> {
+  for (const warning of fightWarnings) progress.warn(warning);
   const named = kindName(target);
   const { original, tookOver } = await judgeHold(cluster, target, target.object);
   if (tookOver) progress.say(`would take over the stale hold of ${tookOver.hold.user} on ${named} (${tookOver.reason}) and restore ${original} at the end`);
@@ -52,6 +51,8 @@ export interface HoldContext {
   jobName: string;
   /** `mountClaims`: the original's pods are gone, so the copy may mount their StatefulSet claims. */
   planCopy: (session?: CopySession, mountClaims?: boolean) => CopyPlan;
+  /** What would scale the original back up (apply/fights.ts), asked before the hold is taken. */
+  fightWarnings: Promise<string[]>;
 }
 
 /**
@@ -67,7 +68,7 @@ export async function copyHoldingOriginal(
   use: UseHeldCopy,
 ): Promise<void> {
   const { resolved, scaleTarget, expiresAt, jobName } = ctx;
-  for (const warning of await fightingTheScaleDown(cluster, scaleTarget)) progress.warn(warning);
+  for (const warning of await ctx.fightWarnings) progress.warn(warning);
   const leaseMs = req.leaseSeconds * 1000;
   const hold: Hold = {
     session: newSessionId(),

@@ -36,6 +36,8 @@ export class ScaleDownSession {
   private renewFailure: { at: Date; message: string } | undefined;
   /** Holding in the foreground: renewal failures go to the live line on a terminal. */
   private holding = false;
+  /** The scale-down's Event, sent beside the next steps rather than before them; settled before the session ends or detaches. */
+  private scaledDownEvent: Promise<unknown> = Promise.resolve();
   readonly kindName: string;
 
   constructor(
@@ -68,7 +70,7 @@ export class ScaleDownSession {
     }
     const what = suspends(this.target.kind) ? 'suspended' : `scaled to 0 (was ${this.hold.original})`;
     this.progress.done(`${this.kindName} ${what}`);
-    await recordEvent(this.cluster, this.target, 'CopyTargetScaledDown', `${what} by ${this.hold.user}@${this.hold.host} for copy job ${this.hold.copyJob} (session ${this.hold.session})`);
+    this.scaledDownEvent = recordEvent(this.cluster, this.target, 'CopyTargetScaledDown', `${what} by ${this.hold.user}@${this.hold.host} for copy job ${this.hold.copyJob} (session ${this.hold.session})`);
   }
 
   /** Fails when the hold was lost (taken over after a lease gap), before anything is built on it. */
@@ -113,7 +115,7 @@ export class ScaleDownSession {
 
   /** Hands the hold to the copy's lifetime (--detach): it lasts until the copy expires or is deleted. */
   async detach(until: Date): Promise<void> {
-    await this.stopRenewing();
+    await Promise.all([this.stopRenewing(), this.scaledDownEvent]);
     const ns = this.target.namespace;
     const held = await renewHold(this.cluster, this.target, { session: this.hold.session, leaseExpires: until, detached: true });
     if (!held) {
@@ -189,7 +191,8 @@ export class ScaleDownSession {
    * Does only what is needed: nothing before the hold was taken, no delete before the Job exists.
    */
   async end(): Promise<void> {
-    await this.stopRenewing();
+    // The scaled-down Event lands before the restored one, so `kubectl describe` tells them in order.
+    await Promise.all([this.stopRenewing(), this.scaledDownEvent]);
     const ns = this.target.namespace;
     // An API server that is away (restarting) gets RESTORE_RETRY_MS to come back.
     const deadline = Date.now() + RESTORE_RETRY_MS;

@@ -116,3 +116,43 @@ export function explainUnknownArguments(message: string, argv: string[]): string
   if (words.length > 0) parts.push(`unexpected argument${words.length > 1 ? 's' : ''}: ${words.join(' ')}`);
   return parts.length > 0 ? `${parts.join('; ')}; see --help` : message;
 }
+
+/** The flags that decide where the plugin connects and with which TLS settings (kubectl's names). */
+const CONNECTION_FLAGS: Record<string, string> = {
+  '--kubeconfig': 'kubeconfig',
+  '--context': 'context',
+  '--cluster': 'cluster',
+  '--user': 'user',
+  '--server': 'server',
+  '-s': 'server',
+  '--certificate-authority': 'certificateAuthority',
+  '--client-certificate': 'clientCertificate',
+  '--client-key': 'clientKey',
+  '--tls-server-name': 'tlsServerName',
+};
+
+/**
+ * What a first look at the command line tells before the parser loads: the command word (undefined
+ * for a copy), whether help was asked for, and the connection flags (the last of each wins, as
+ * the parser decides). A guess that turns out wrong costs a connection nobody uses, never a
+ * different one: the real connection is still made from the parsed flags.
+ */
+export function peekCommandLine(argv: string[]): { command: string | undefined; help: boolean; connection: Record<string, string | boolean> } {
+  const ours = split(argv)[0];
+  const connection: Record<string, string | boolean> = {};
+  let command: string | undefined;
+  let positionals = 0;
+  let help = false;
+  for (let i = 0; i < ours.length; i++) {
+    const word = ours[i]!;
+    const [flag, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    if (flag === '--help' || flag === '-h') help = true;
+    else if (flag === '--insecure-skip-tls-verify') connection.insecureSkipTlsVerify = inline === undefined || inline === 'true';
+    else if (VALUE_FLAGS.has(flag) && !OPTIONAL_VALUE.has(flag)) {
+      const value = inline ?? ours[++i];
+      const name = CONNECTION_FLAGS[flag];
+      if (name !== undefined && value !== undefined) connection[name] = value;
+    } else if (!word.startsWith('-') && positionals++ === 0 && (SUBCOMMAND_NAMES.has(word) || word === '__complete')) command = word;
+  }
+  return { command, help, connection };
+}

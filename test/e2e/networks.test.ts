@@ -153,7 +153,12 @@ function proxyCertificate(): { caFile: string; key: Buffer; cert: Buffer } {
  * A kubeconfig for the admin on the local cluster, with `proxy-url` when given; `insecure` skips TLS
  * verification instead of naming a CA, `user` replaces the admin's token with other credentials.
  */
-function adminKubeconfig(name: string, proxyUrl?: string, certificateAuthority = ca, { insecure = false, user }: { insecure?: boolean; user?: string[] } = {}): string {
+function adminKubeconfig(
+  name: string,
+  proxyUrl?: string,
+  certificateAuthority = ca,
+  { insecure = false, user, via = server }: { insecure?: boolean; user?: string[]; via?: string } = {},
+): string {
   const file = join(dir, name);
   writeFileSync(
     file,
@@ -163,7 +168,7 @@ function adminKubeconfig(name: string, proxyUrl?: string, certificateAuthority =
       'clusters:',
       '- name: local',
       '  cluster:',
-      `    server: ${server}`,
+      `    server: ${via}`,
       insecure ? '    insecure-skip-tls-verify: true' : `    certificate-authority: ${certificateAuthority}`,
       ...(proxyUrl ? [`    proxy-url: ${proxyUrl}`] : []),
       'users:',
@@ -187,6 +192,41 @@ async function copyJobOf(stdout: string): Promise<any> {
 }
 
 const serverHostPort = (): string => new URL(server).host;
+
+/** A TCP relay to the API server on another loopback port (its certificate names 127.0.0.1); `connections` counts what reached it. */
+async function countingRelay(): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const target = new URL(server);
+  const relay = net.createServer((client) => {
+    connections++;
+    tunnel(client, target.hostname, Number(target.port), Buffer.alloc(0), () => undefined, () => client.destroy());
+  });
+  return { url: `https://127.0.0.1:${await listen(relay)}`, connections: () => connections };
+}
+
+describe('connections opened while the plugin loads', () => {
+  it('a command opens its connection before its flags are parsed (a usage error has one too), and status then uses that one alone', async () => {
+    const relay = await countingRelay();
+    const file = adminKubeconfig('relayed', undefined, ca, { via: relay.url });
+    const usage = await plugin(['status', '--kubeconfig', file, '--no-such-flag']);
+    expect(usage.code).toBe(2);
+    await expect.poll(relay.connections).toBe(1);
+    const status = await plugin(['status', '--kubeconfig', file]);
+    expect(status.code, status.stderr).toBe(0);
+    // One more: the one opened ahead carried the request (else two: the unused one and a new one).
+    expect(relay.connections()).toBe(2);
+  });
+
+  it('through a proxy-url, nothing goes straight to the server: the proxy carries every connection', async () => {
+    const relay = await countingRelay();
+    const proxy = await connectProxy();
+    const file = adminKubeconfig('relayed-via-proxy', proxy.url, ca, { via: relay.url });
+    const status = await plugin(['status', '--kubeconfig', file]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(proxy.tunnels).toEqual([new URL(relay.url).host]);
+    expect(relay.connections()).toBe(1);
+  });
+});
 
 describe('proxies', () => {
   it('proxy-url in the kubeconfig is used, for a loopback server too: the copy goes through the proxy', async () => {
