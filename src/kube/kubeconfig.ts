@@ -57,7 +57,7 @@ export class Kubeconfig implements ClusterAndUser {
  * key paths made absolute to the file's directory), and its raw document for what that drops.
  */
 export function readKubeconfigFile(file: string): { config: Kubeconfig; raw: any } {
-  const raw: any = load(readFileSync(file, 'utf8'));
+  const raw = parsedYaml(file);
   const config = Kubeconfig.of({
     clusters: newClusters(raw?.clusters),
     contexts: newContexts(raw?.contexts),
@@ -73,6 +73,18 @@ export function readKubeconfigFile(file: string): { config: Kubeconfig; raw: any
     if (user.keyFile) writable.keyFile = absolute(user.keyFile);
   }
   return { config, raw };
+}
+
+/** The last parse of each file, by its text: the connections opened ahead read the same files a moment before the command does. */
+const parsed = new Map<string, { text: string; document: unknown }>();
+
+function parsedYaml(file: string): any {
+  const text = readFileSync(file, 'utf8');
+  const known = parsed.get(file);
+  if (known?.text === text) return known.document;
+  const document = load(text);
+  parsed.set(file, { text, document });
+  return document;
 }
 
 function fileOrData(file: string | undefined | null, data: string | undefined | null): Buffer | undefined {
