@@ -141,7 +141,7 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
     expect(events.items).toEqual([]);
   });
 
-  it('copy-target alone: copy of every kind, status, delete; the role grants exactly what they request', async () => {
+  it('copy-target alone: copy of every kind, status, extend, delete; the role grants exactly what they request', async () => {
     copier.log = [];
     const pods: string[] = [];
     const dsPod = (await getJson(['get', 'pods', '-l', 'app=ds', '-n', ns])).items[0].metadata.name;
@@ -158,6 +158,13 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
     const status = await as(copier, ['status']);
     expect(status.code, status.stderr).toBe(0);
     for (const pod of pods) expect(status.stdout).toContain(pod);
+    // Past the default --ttl (8h): extend never shortens.
+    const extended = await as(copier, ['extend', '--all', '--ttl', '10h']);
+    expect(extended.code, extended.stderr).toBe(0);
+    const inTenHours = Date.now() + 10 * 3600_000;
+    for (const job of (await getJson(['get', 'jobs', '-l', MANAGED, '-n', ns])).items) {
+      expect(Math.abs(Date.parse(job.metadata.annotations['copy-target.dev/expires-at']) - inTenHours)).toBeLessThan(120_000);
+    }
     const deleted = await as(copier, ['delete', '--all']);
     expect(deleted.code, deleted.stderr).toBe(0);
     await waitDeleted(ns, ...jobs.items.map((j: any) => `job/${j.metadata.name}`));
@@ -166,7 +173,7 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
     expect(copier.log.join('\n')).not.toMatch(/ 403 Forbidden /);
   });
 
-  it('with copy-target-scale-down too: scale-down with restore (foreground, detached then delete, gc after a lost copy); that role grants exactly what they request beyond copy-target', async () => {
+  it('with copy-target-scale-down too: scale-down with restore (foreground, detached then extended and deleted, gc after a lost copy); that role grants exactly what they request beyond copy-target', async () => {
     await apply(ns, {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
@@ -190,6 +197,11 @@ describe('RBAC: the roles of docs/rbac.yaml are enough, and a missing one is nam
       const r = await as(scaler, [target, '--scale-down', '--detach']);
       expect(r.code, `${target}: ${r.stderr}`).toBe(0);
       expect(scaled(await get(target))).toBe(held);
+      // A detached hold is extended with its copy: its lease moves too (the workload's patch).
+      const e = await as(scaler, ['extend', target, '--ttl', '10h']);
+      expect(e.code, `extend ${target}: ${e.stderr}`).toBe(0);
+      const leaseLeftMs = Date.parse((await get(target)).metadata.annotations['copy-target.dev/hold-lease-expires']) - Date.now();
+      expect(leaseLeftMs).toBeGreaterThan(9 * 3600_000); // past the default --ttl's 8h
       const d = await as(scaler, ['delete', target]);
       expect(d.code, `delete ${target}: ${d.stderr}`).toBe(0);
       const restored = await get(target);
