@@ -97,3 +97,14 @@ describe('fightWarnings', () => {
     expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { ...cronJob, status: {} }, [], [])).toEqual([]);
   });
 });
+
+describe('fightWarnings on objects with parts missing', () => {
+  it('takes neither an HPA target without a kind nor a ScaledObject without a spec as targeting the workload', () => {
+    const kindless = { metadata: { name: 'web-hpa' }, spec: { scaleTargetRef: { name: 'web' } } } as V2HorizontalPodAutoscaler;
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, workload, [kindless], [{ metadata: { name: 'web-so' } }])).toEqual([]);
+  });
+
+  it('has nothing to say about a CronJob without a status', () => {
+    expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { metadata: { name: 'nightly' } }, [], [])).toEqual([]);
+  });
+});
