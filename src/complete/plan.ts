@@ -82,7 +82,7 @@ export function planCompletion(words: string[]): CompletionPlan {
       afterDashDash = true;
       continue;
     }
-    const [name, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    const [name, inline] = word.startsWith('-') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
     if (VALUE_FLAGS.has(name)) {
       const value = inline ?? typed[++i];
       if (value === undefined) break;
@@ -131,7 +131,7 @@ function need(afterDashDash: boolean, previous: string | undefined, current: str
 }
 
 function valueOfFlag(previous: string | undefined, current: string): { flag: string; prefix: string; partial: string } | undefined {
-  if (current.startsWith('--') && current.includes('=')) {
+  if (current.startsWith('-') && current.includes('=')) {
     const at = current.indexOf('=');
     const flag = current.slice(0, at);
     if (VALUE_FLAGS.has(flag)) return { flag, prefix: current.slice(0, at + 1), partial: current.slice(at + 1) };

@@ -124,3 +124,14 @@ describe('completionHelper', () => {
     expect(values(['completion', '--shell=c'])).toEqual({ values: ['--shell=cmd'], directive: Directive.noFileComp });
   });
 });
+
+describe('planCompletion: short flags with =, as the command reads them (-n=shop)', () => {
+  it('remembers -n=shop typed earlier, so names are looked up in shop', () => {
+    expect(planCompletion(['-n=shop', 'deploy/']).flags).toEqual({ namespace: 'shop' });
+  });
+
+  it('completes the value after -n= and -o=', () => {
+    expect(planCompletion(['-n=ku']).need).toEqual({ type: 'namespaces', prefix: '-n=', partial: 'ku' });
+    expect(values(['deploy/web', '-o=y']).values).toEqual(['-o=yaml']);
+  });
+});
