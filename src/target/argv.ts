@@ -26,6 +26,10 @@ const split = (argv: string[]): [string[], string[]] => {
   return at === -1 ? [argv, []] : [argv.slice(0, at), argv.slice(at)];
 };
 
+/** A word that is a verbosity level: a whole number. */
+// Stryker disable next-line StringLiteral: any non-number in place of a missing word is refused the same way
+const isLevel = (word: string | undefined): boolean => /^\d+$/.test(word ?? '');
+
 /**
  * kubectl's verbosity, taken out of the command line: -v=N, --v=N, -v N, --v N set N; a bare -v
  * (or -vv, --verbose) counts. Only before `--`: after it, `grep -v` is the user's.
@@ -38,8 +42,7 @@ export function takeVerbosity(argv: string[]): { level: number; argv: string[] }
     const a = ours[i]!;
     const valued = /^--?v=(\d+)$/.exec(a);
     if (valued) level = Number(valued[1]);
-    // Stryker disable next-line StringLiteral: any non-number in place of no next word is refused the same way
-    else if ((a === '-v' || a === '--v') && /^\d+$/.test(ours[i + 1] ?? '')) level = Number(ours[++i]);
+    else if ((a === '-v' || a === '--v') && isLevel(ours[i + 1])) level = Number(ours[++i]);
     else if (/^-v+$/.test(a)) level += a.length - 1;
     else if (a === '--verbose' || a === '--v') level += 1;
     else rest.push(a);

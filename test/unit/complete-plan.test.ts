@@ -135,3 +135,38 @@ describe('planCompletion: short flags with =, as the command reads them (-n=shop
     expect(values(['deploy/web', '-o=y']).values).toEqual(['-o=yaml']);
   });
 });
+
+describe('planCompletion: what it does not take for a lookup', () => {
+  it('does not read flags in the user\'s command after --', () => {
+    expect(planCompletion(['deploy/web', '--', 'kubectl', '-n', 'other', '--context', 'x', '']).flags).toEqual({});
+  });
+
+  it('remembers only -n, --context and --kubeconfig, not the values of other flags', () => {
+    expect(planCompletion(['--ttl', '1h', '--as', 'bob', 'deploy/']).flags).toEqual({});
+  });
+
+  it('offers no copies while a flag is being typed after delete', () => {
+    expect(values(['delete', '--al'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+
+  it('offers nothing for an unknown kind, or after KIND/NAME/ other than container/NAME', () => {
+    expect(values(['widget/x'])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web/cont/a'])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web/container/app/x'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+
+  it('adds a space after a word that matches nothing (no kind left to continue)', () => {
+    expect(values(['zz'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+});
+
+describe('planCompletion: flag values per command', () => {
+  it('offers a copy\'s -o formats before any target, and none for a command without -o', () => {
+    expect(values(['-o', '']).values).toEqual(['json', 'yaml', 'name']);
+    expect(values(['gc', '-o', '']).values).toEqual([]);
+  });
+
+  it('offers every --dry-run mode', () => {
+    expect(values(['deploy/web', '--dry-run', '']).values).toEqual(['none', 'client', 'server']);
+  });
+});
