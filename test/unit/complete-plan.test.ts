@@ -79,6 +79,28 @@ describe('SUBCOMMANDS', () => {
   it('offers exactly the subcommands the parser knows', () => {
     expect(SUBCOMMANDS.map((s) => s.value).sort()).toEqual([...SUBCOMMAND_NAMES].sort());
   });
+
+  it('describes each, as a shell that shows descriptions lists them', () => {
+    const { need } = planCompletion(['']);
+    const described = need.type === 'static' ? need.candidates.filter((c) => c.description) : [];
+    expect(formatCompletion(described, Directive.noFileComp)).toBe(
+      [
+        'status\tList active copies',
+        'delete\tDelete copies',
+        'extend\tPush the expiry of copies to now + --ttl',
+        'gc\tRestore workloads held by crashed sessions, delete expired copies',
+        'version\tPrint the plugin and server versions',
+        'completion\tPrint the kubectl_complete-copy_target helper',
+        'run\tCopy a target and run a local command against the copy',
+        ':4',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("offers kubectl's po for pods as it is typed", () => {
+    expect(values(['p']).values).toEqual(['pod/', 'po/']);
+  });
 });
 
 describe('formatCompletion', () => {

@@ -108,3 +108,11 @@ describe('fightWarnings on objects with parts missing', () => {
     expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { metadata: { name: 'nightly' } }, [], [])).toEqual([]);
   });
 });
+
+describe('fightWarnings: the Argo CD instance label', () => {
+  it('warns about a workload labelled by an Argo CD application', () => {
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, { metadata: { labels: { 'argocd.argoproj.io/instance': 'shop' } } }, [], [])).toEqual([
+      'deployment/web is managed by Argo CD (argocd.argoproj.io/instance); a sync with self-heal may restore its replicas',
+    ]);
+  });
+});

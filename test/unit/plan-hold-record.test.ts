@@ -388,3 +388,9 @@ describe('hold records with more than one thing wrong, or parts missing', () => 
     expect(SCALE_DOWN_FORBIDDEN).toBe('forbidden');
   });
 });
+
+describe('readHold: the held label is a label, the policy is not part of a hold', () => {
+  it('takes an annotation that happens to be named like the held label for no hold', () => {
+    expect(readHold({ annotations: { [HoldKeys.held]: 'true' } }, 'deployment')).toBeUndefined();
+  });
+});

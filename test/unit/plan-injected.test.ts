@@ -160,3 +160,20 @@ describe('describeInjection', () => {
     );
   });
 });
+
+describe("removeInjectedSidecars: all of linkerd's injection", () => {
+  it('removes the network validator and the identity token volume too', () => {
+    const template: V1PodTemplateSpec = {
+      metadata: { annotations: { 'linkerd.io/proxy-version': 'edge-25.1.1' } },
+      spec: {
+        initContainers: [{ name: 'linkerd-network-validator', image: 'proxy' }],
+        containers: [{ name: 'app', image: 'web:1' }, { name: 'linkerd-proxy', image: 'proxy' }],
+        volumes: [{ name: 'linkerd-identity-token', projected: { sources: [] } }],
+      },
+    };
+    expect(removeInjectedSidecars(template).removed).toEqual([
+      { annotation: 'linkerd.io/proxy-version', containers: ['linkerd-proxy'], initContainers: ['linkerd-network-validator'], volumes: ['linkerd-identity-token'] },
+    ]);
+    expect(template.spec).toEqual({ containers: [{ name: 'app', image: 'web:1' }] });
+  });
+});
