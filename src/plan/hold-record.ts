@@ -67,6 +67,7 @@ export function readHold(meta: Meta | undefined, kind: ScalableKind): Hold | Dam
   const read = new AnnotationReader(annotations);
   const hold: Hold = {
     session: read.label(HoldKeys.session),
+    // Stryker disable next-line StringLiteral: a missing or bad name makes the hold Damaged, so this value is never returned
     copyJob: read.objectName(HoldKeys.copyJob) ?? '',
     user: read.text(HoldKeys.user),
     host: read.text(HoldKeys.host),
@@ -147,6 +148,7 @@ export interface Release {
   warning?: string;
 }
 
+// Stryker disable next-line StringLiteral: our keys (constants) have no "~"; the escape is there for the JSON pointer rules
 const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**

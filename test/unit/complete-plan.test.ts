@@ -79,6 +79,28 @@ describe('SUBCOMMANDS', () => {
   it('offers exactly the subcommands the parser knows', () => {
     expect(SUBCOMMANDS.map((s) => s.value).sort()).toEqual([...SUBCOMMAND_NAMES].sort());
   });
+
+  it('describes each, as a shell that shows descriptions lists them', () => {
+    const { need } = planCompletion(['']);
+    const described = need.type === 'static' ? need.candidates.filter((c) => c.description) : [];
+    expect(formatCompletion(described, Directive.noFileComp)).toBe(
+      [
+        'status\tList active copies',
+        'delete\tDelete copies',
+        'extend\tPush the expiry of copies to now + --ttl',
+        'gc\tRestore workloads held by crashed sessions, delete expired copies',
+        'version\tPrint the plugin and server versions',
+        'completion\tPrint the kubectl_complete-copy_target helper',
+        'run\tCopy a target and run a local command against the copy',
+        ':4',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("offers kubectl's po for pods as it is typed", () => {
+    expect(values(['p']).values).toEqual(['pod/', 'po/']);
+  });
 });
 
 describe('formatCompletion', () => {
@@ -122,5 +144,51 @@ describe('completionHelper', () => {
   it('completes --shell with the shells it knows', () => {
     expect(values(['completion', '--shell', ''])).toEqual({ values: ['sh', 'cmd'], directive: Directive.noFileComp });
     expect(values(['completion', '--shell=c'])).toEqual({ values: ['--shell=cmd'], directive: Directive.noFileComp });
+  });
+});
+
+describe('planCompletion: short flags with =, as the command reads them (-n=shop)', () => {
+  it('remembers -n=shop typed earlier, so names are looked up in shop', () => {
+    expect(planCompletion(['-n=shop', 'deploy/']).flags).toEqual({ namespace: 'shop' });
+  });
+
+  it('completes the value after -n= and -o=', () => {
+    expect(planCompletion(['-n=ku']).need).toEqual({ type: 'namespaces', prefix: '-n=', partial: 'ku' });
+    expect(values(['deploy/web', '-o=y']).values).toEqual(['-o=yaml']);
+  });
+});
+
+describe('planCompletion: what it does not take for a lookup', () => {
+  it('does not read flags in the user\'s command after --', () => {
+    expect(planCompletion(['deploy/web', '--', 'kubectl', '-n', 'other', '--context', 'x', '']).flags).toEqual({});
+  });
+
+  it('remembers only -n, --context and --kubeconfig, not the values of other flags', () => {
+    expect(planCompletion(['--ttl', '1h', '--as', 'bob', 'deploy/']).flags).toEqual({});
+  });
+
+  it('offers no copies while a flag is being typed after delete', () => {
+    expect(values(['delete', '--al'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+
+  it('offers nothing for an unknown kind, or after KIND/NAME/ other than container/NAME', () => {
+    expect(values(['widget/x'])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web/cont/a'])).toEqual({ values: [], directive: Directive.noFileComp });
+    expect(values(['deploy/web/container/app/x'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+
+  it('adds a space after a word that matches nothing (no kind left to continue)', () => {
+    expect(values(['zz'])).toEqual({ values: [], directive: Directive.noFileComp });
+  });
+});
+
+describe('planCompletion: flag values per command', () => {
+  it('offers a copy\'s -o formats before any target, and none for a command without -o', () => {
+    expect(values(['-o', '']).values).toEqual(['json', 'yaml', 'name']);
+    expect(values(['gc', '-o', '']).values).toEqual([]);
+  });
+
+  it('offers every --dry-run mode', () => {
+    expect(values(['deploy/web', '--dry-run', '']).values).toEqual(['none', 'client', 'server']);
   });
 });

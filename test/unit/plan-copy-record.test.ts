@@ -9,6 +9,7 @@ import {
   MANAGED_SELECTOR,
   isControllerGeneratedLabel,
   isValidLabelValue,
+  originalOf,
   readCopyRecord,
   scaleDownKeyOf,
   sessionAnnotations,
@@ -16,6 +17,7 @@ import {
   type CopySession,
 } from '../../src/plan/copy-record.js';
 import { RECORD, RECORD_ANNOTATIONS } from './copy-record-fixture.js';
+import { kindName } from '../../src/kube/types.js';
 
 const options: CopyOptions = {
   keepProbes: false,
@@ -44,6 +46,31 @@ describe('label constants', () => {
     expect(isControllerGeneratedLabel('batch.kubernetes.io/controller-uid')).toBe(true);
     expect(isControllerGeneratedLabel('app')).toBe(false);
     expect(isControllerGeneratedLabel('app.kubernetes.io/name')).toBe(false);
+  });
+
+  it('recognises each label a controller stamps on its pods, by name', () => {
+    for (const key of [
+      'pod-template-hash',
+      'controller-revision-hash',
+      'statefulset.kubernetes.io/pod-name',
+      'apps.kubernetes.io/pod-index',
+      'rollouts-pod-template-hash',
+      'job-name',
+      'controller-uid',
+      'batch.kubernetes.io/job-name',
+    ]) {
+      expect(isControllerGeneratedLabel(key), key).toBe(true);
+    }
+    expect(isControllerGeneratedLabel('app')).toBe(false);
+  });
+
+  it('validates label values of one, two and three characters', () => {
+    expect(isValidLabelValue('a')).toBe(true);
+    expect(isValidLabelValue('ab')).toBe(true);
+    expect(isValidLabelValue('a-b')).toBe(true);
+    expect(isValidLabelValue('a b')).toBe(false);
+    expect(isValidLabelValue('a-')).toBe(false);
+    expect(isValidLabelValue('.a')).toBe(false);
   });
 
   it('validates label values', () => {
@@ -97,6 +124,14 @@ describe('readCopyRecord', () => {
     expect(record.targetKind).toBe('statefulset');
     expect(record.podName).toBe('copy-db-zzzzz-x1y2z');
     expect(record.expiresAt.toISOString()).toBe('2025-03-01T10:01:00.000Z');
+  });
+
+  it('takes a signature only as 16 lower-case hex digits, naming what it should be', () => {
+    const withSignature = (signature: string) => readCopyRecord({ ...meta, annotations: { ...meta.annotations, [CopyKeys.signature]: signature } });
+    expect((withSignature('0123456789abcdef') as CopyRecord).signature).toBe('0123456789abcdef');
+    for (const bad of ['x0123456789abcdef', '0123456789abcdefx', '0123456789ABCDEF', '0123456789abcde']) {
+      expect(withSignature(bad)).toEqual({ damaged: `copy-target.dev/signature=${JSON.stringify(bad)} is not a copy signature`, keys: [CopyKeys.signature] });
+    }
   });
 
   it('returns undefined for a foreign Job', () => {
@@ -170,6 +205,12 @@ const session = (detached: boolean): CopySession => ({
   scaledName: 'web',
   detached,
   leaseExpires: new Date('2025-03-01T10:05:00.000Z'),
+});
+
+describe('originalOf', () => {
+  it('names the original a copy was made from, as status shows it', () => {
+    expect(kindName(originalOf({ ...RECORD, targetKind: 'statefulset', targetName: 'db' }))).toBe('statefulset/db');
+  });
 });
 
 describe('sessionAnnotations', () => {

@@ -97,3 +97,22 @@ describe('fightWarnings', () => {
     expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { ...cronJob, status: {} }, [], [])).toEqual([]);
   });
 });
+
+describe('fightWarnings on objects with parts missing', () => {
+  it('takes neither an HPA target without a kind nor a ScaledObject without a spec as targeting the workload', () => {
+    const kindless = { metadata: { name: 'web-hpa' }, spec: { scaleTargetRef: { name: 'web' } } } as V2HorizontalPodAutoscaler;
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, workload, [kindless], [{ metadata: { name: 'web-so' } }])).toEqual([]);
+  });
+
+  it('has nothing to say about a CronJob without a status', () => {
+    expect(fightWarnings({ kind: 'cronjob', name: 'nightly' }, { metadata: { name: 'nightly' } }, [], [])).toEqual([]);
+  });
+});
+
+describe('fightWarnings: the Argo CD instance label', () => {
+  it('warns about a workload labelled by an Argo CD application', () => {
+    expect(fightWarnings({ kind: 'deployment', name: 'web' }, { metadata: { labels: { 'argocd.argoproj.io/instance': 'shop' } } }, [], [])).toEqual([
+      'deployment/web is managed by Argo CD (argocd.argoproj.io/instance); a sync with self-heal may restore its replicas',
+    ]);
+  });
+});

@@ -11,6 +11,7 @@ import {
   releasePatch,
   renewPatch,
   holdTakingPatch,
+  SCALE_DOWN_FORBIDDEN,
   type Hold,
 } from '../../src/plan/hold-record.js';
 import type { ScalableKind } from '../../src/target/kinds.js';
@@ -354,5 +355,42 @@ describe('originalAfterTakeover', () => {
   it('a resumed Job or CronJob stays resumed; one still suspended gets its recorded value', () => {
     expect(originalAfterTakeover('cronjob', { spec: { suspend: false } } as never, hold({ original: true }))).toBe(false);
     expect(originalAfterTakeover('cronjob', { spec: { suspend: true } } as never, hold({ original: false }))).toBe(false);
+  });
+});
+
+describe('hold records with more than one thing wrong, or parts missing', () => {
+  it('damagedHoldMessage lists every annotation to fix, comma-separated', () => {
+    const { [HoldKeys.original]: _o, [HoldKeys.since]: _s, ...partial } = holdAnnotations(hold());
+    const damage = readHold({ annotations: partial }, 'deployment') as Damaged;
+    expect(damagedHoldMessage({ kind: 'statefulset', namespace: 'db', name: 'pg' }, damage)).toContain(
+      'fix copy-target.dev/hold-since, copy-target.dev/hold-original ("kubectl annotate statefulset/pg -n db KEY=VALUE --overwrite")',
+    );
+  });
+
+  it('releasePatch on an object read without metadata only tests and restores: there is nothing of ours to remove', () => {
+    const { patch, warning } = releasePatch({ kind: 'deployment', name: 'web' }, { spec: { replicas: 0 } }, hold());
+    expect(warning).toBeUndefined();
+    expect(patch).toEqual([
+      { op: 'test', path: '/metadata/annotations/copy-target.dev~1hold-session', value: 'sess-1' },
+      { op: 'test', path: '/spec/replicas', value: 0 },
+      { op: 'replace', path: '/spec/replicas', value: 3 },
+    ]);
+  });
+
+  it('renewPatch marks the hold detached (or not) when told, after renewing the lease', () => {
+    const until = new Date('2025-03-01T10:10:00.000Z');
+    expect(renewPatch('sess-9', until, true).slice(2)).toEqual([{ op: 'add', path: '/metadata/annotations/copy-target.dev~1hold-detached', value: 'true' }]);
+    expect(renewPatch('sess-9', until, false).slice(2)).toEqual([{ op: 'add', path: '/metadata/annotations/copy-target.dev~1hold-detached', value: 'false' }]);
+    expect(renewPatch('sess-9', until)).toHaveLength(2);
+  });
+
+  it('SCALE_DOWN_FORBIDDEN is the policy value a team writes to refuse --scale-down', () => {
+    expect(SCALE_DOWN_FORBIDDEN).toBe('forbidden');
+  });
+});
+
+describe('readHold: the held label is a label, the policy is not part of a hold', () => {
+  it('takes an annotation that happens to be named like the held label for no hold', () => {
+    expect(readHold({ annotations: { [HoldKeys.held]: 'true' } }, 'deployment')).toBeUndefined();
   });
 });

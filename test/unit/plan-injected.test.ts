@@ -101,3 +101,79 @@ describe('removeInjectedSidecars', () => {
     expect(template.spec!.containers).toHaveLength(1);
   });
 });
+
+describe('removeInjectedSidecars reads the istio status strictly', () => {
+  it.each(['null', '"istio-proxy"', '7', '[]', JSON.stringify({ containers: ['istio-proxy', 7] }), JSON.stringify({ volumes: {} })])(
+    'reports %s as unreadable and leaves the pod as it is',
+    (status) => {
+      const template = istioPod(status);
+      expect(removeInjectedSidecars(template)).toEqual({ removed: [], unreadable: ['sidecar.istio.io/status'] });
+      expect(template).toEqual(istioPod(status));
+    },
+  );
+
+  it('reads a list given as null, or not given, as empty', () => {
+    const template = istioPod(JSON.stringify({ containers: ['istio-proxy'], initContainers: null }));
+    expect(removeInjectedSidecars(template).removed).toEqual([{ annotation: 'sidecar.istio.io/status', containers: ['istio-proxy'], initContainers: [], volumes: [] }]);
+    expect(template.spec!.containers.map((c) => c.name)).toEqual(['app']);
+    expect(template.spec!.initContainers!.map((c) => c.name)).toEqual(['istio-init', 'migrate']);
+  });
+});
+
+describe('removeInjectedSidecars on templates with parts missing', () => {
+  it('removes the proxy from a pod with no init containers and no volumes', () => {
+    const template: V1PodTemplateSpec = {
+      metadata: { annotations: { 'sidecar.istio.io/status': istioStatus } },
+      spec: { containers: [{ name: 'app', image: 'web:1' }, { name: 'istio-proxy', image: 'proxyv2' }] },
+    };
+    expect(removeInjectedSidecars(template).removed).toEqual([{ annotation: 'sidecar.istio.io/status', containers: ['istio-proxy'], initContainers: [], volumes: [] }]);
+    expect(template).toEqual({ metadata: { annotations: {} }, spec: { containers: [{ name: 'app', image: 'web:1' }] } });
+  });
+
+  it('leaves no empty volumeMounts on a container whose only mounts were injected volumes', () => {
+    const template = istioPod();
+    template.spec!.containers[0]!.volumeMounts = [{ name: 'istio-data', mountPath: '/var/lib/istio' }];
+    removeInjectedSidecars(template);
+    expect(template.spec!.containers).toEqual([{ name: 'app', image: 'web:1' }]);
+  });
+
+  it('leaves a template without metadata alone, and drops the annotation of one without a spec', () => {
+    const bare: V1PodTemplateSpec = { spec: { containers: [{ name: 'istio-proxy', image: 'mine' }] } };
+    expect(removeInjectedSidecars(bare)).toEqual({ removed: [], unreadable: [] });
+    expect(bare.spec!.containers).toHaveLength(1);
+    const noSpec: V1PodTemplateSpec = { metadata: { annotations: { 'sidecar.istio.io/status': istioStatus } } };
+    expect(removeInjectedSidecars(noSpec).removed).toEqual([{ annotation: 'sidecar.istio.io/status', containers: [], initContainers: [], volumes: [] }]);
+    expect(noSpec).toEqual({ metadata: { annotations: {} } });
+  });
+});
+
+describe('describeInjection', () => {
+  it('names only the kinds of things that were removed', () => {
+    expect(describeInjection({ annotation: 'linkerd.io/proxy-version', containers: ['linkerd-proxy'], initContainers: [], volumes: ['linkerd-identity-token'] })).toBe(
+      'linkerd.io/proxy-version: containers linkerd-proxy; volumes linkerd-identity-token',
+    );
+  });
+
+  it('says so when nothing of what the annotation lists is left in the pod', () => {
+    expect(describeInjection({ annotation: 'sidecar.istio.io/status', containers: [], initContainers: [], volumes: [] })).toBe(
+      'sidecar.istio.io/status: nothing of it is left in the pod',
+    );
+  });
+});
+
+describe("removeInjectedSidecars: all of linkerd's injection", () => {
+  it('removes the network validator and the identity token volume too', () => {
+    const template: V1PodTemplateSpec = {
+      metadata: { annotations: { 'linkerd.io/proxy-version': 'edge-25.1.1' } },
+      spec: {
+        initContainers: [{ name: 'linkerd-network-validator', image: 'proxy' }],
+        containers: [{ name: 'app', image: 'web:1' }, { name: 'linkerd-proxy', image: 'proxy' }],
+        volumes: [{ name: 'linkerd-identity-token', projected: { sources: [] } }],
+      },
+    };
+    expect(removeInjectedSidecars(template).removed).toEqual([
+      { annotation: 'linkerd.io/proxy-version', containers: ['linkerd-proxy'], initContainers: ['linkerd-network-validator'], volumes: ['linkerd-identity-token'] },
+    ]);
+    expect(template.spec).toEqual({ containers: [{ name: 'app', image: 'web:1' }] });
+  });
+});

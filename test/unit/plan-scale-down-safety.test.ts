@@ -35,3 +35,12 @@ describe('scaleDownDeletesData', () => {
     expect(scaleDownDeletesData({ ...target, kind: 'deployment' }, sts('Delete') as never)).toBeUndefined();
   });
 });
+
+describe('scaleDownDeletesData on StatefulSets read without the parts it looks at', () => {
+  it('lets through a StatefulSet without a spec, or with a Delete policy and no claim templates field', () => {
+    expect(scaleDownDeletesData(target, { metadata: { name: 'db' } })).toBeUndefined();
+    const noTemplates = sts('Delete');
+    delete noTemplates.spec!.volumeClaimTemplates;
+    expect(scaleDownDeletesData(target, noTemplates)).toBeUndefined();
+  });
+});

@@ -164,3 +164,107 @@ describe('ScaleDownSession: a renewal PATCH that never answers', () => {
     await ending;
   });
 });
+
+/**
+ * A renewOnce that plays one scripted answer per call: 'ok' or 'fail' after `afterMs`, or 'hang'
+ * until aborted. Records when each call started and how each ended, on the fake clock.
+ */
+function scripted(...script: Array<{ answer: 'ok' | 'fail'; afterMs?: number } | 'hang'>) {
+  const calls: Array<{ at: number; ended?: string; endedAt?: number; reason?: unknown }> = [];
+  const renewOnce = (signal: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const call: (typeof calls)[number] = { at: Date.now() };
+      calls.push(call);
+      const step = script[calls.length - 1] ?? { answer: 'ok' };
+      const end = (how: string, reason?: unknown) => {
+        if (call.ended) return; // a request settles once
+        Object.assign(call, { ended: how, endedAt: Date.now(), reason });
+        if (how === 'ok') resolve();
+        else reject(reason ?? new Error(how));
+      };
+      signal.addEventListener('abort', () => end('aborted', signal.reason));
+      if (step === 'hang') return;
+      if (step.afterMs === undefined) end(step.answer);
+      else setTimeout(() => end(step.answer), step.afterMs);
+    });
+  return { renewOnce, calls };
+}
+
+describe('Renewer: when each renewal is tried, and for how long', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('without a lease given, the lease is three intervals: a hanging renewal gets a whole interval', async () => {
+    const { renewOnce, calls } = scripted('hang');
+    const renewer = new Renewer(1000, renewOnce);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(calls[0]).toEqual({ at: 1000 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls[0]).toMatchObject({ ended: 'aborted', endedAt: 2000 });
+    await renewer.stop();
+  });
+
+  it('aborts a renewal that hangs with a timeout error the warning can show', async () => {
+    const { renewOnce, calls } = scripted('hang');
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(calls[0]!.reason).toMatchObject({ message: 'request timed out after 10000ms', code: 'ETIMEDOUT' });
+    await renewer.stop();
+  });
+
+  it('retries quickly after a failure that follows a successful renewal: the lease it wrote still holds', async () => {
+    const { renewOnce, calls } = scripted({ answer: 'ok' }, { answer: 'ok' }, { answer: 'fail' });
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    // Renewed at 10 s and 20 s (valid until 50 s); the failure at 30 s is retried a second later.
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(calls.map((c) => c.at)).toEqual([10_000, 20_000, 30_000, 31_000]);
+    await renewer.stop();
+  });
+
+  it('once the lease has lapsed, tries again an interval later, not at once, and still gives each try lease/3', async () => {
+    const { renewOnce, calls } = scripted('hang', 'hang', { answer: 'fail' }, { answer: 'ok', afterMs: 5_000 });
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(55_000);
+    // 10 s: abandoned at 20 s, retried at once (1 ms); abandoned at 30 s, as the lease ends; then at
+    // the interval: 40 s fails at once, 50 s answers after 5 s (not cut short by a lease that is over).
+    expect(calls.map((c) => [c.at, c.ended, c.endedAt])).toEqual([
+      [10_000, 'aborted', 20_000],
+      [20_001, 'aborted', 30_000],
+      [40_000, 'fail', 40_000],
+      [50_000, 'ok', 55_000],
+    ]);
+    await renewer.stop();
+  });
+
+  it('retries a quick failure no later than the end of the lease it renews', async () => {
+    // 10 s hangs (abandoned at 20 s, retried at once: a timer of 0 fires after 1 ms), fails 9.5 s
+    // later (retried at once), fails at once: the next try comes as the lease ends at 30 s, not a
+    // second later, and still gets lease/3.
+    const { renewOnce, calls } = scripted('hang', { answer: 'fail', afterMs: 9_500 }, { answer: 'fail' }, { answer: 'ok', afterMs: 5_000 });
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(35_000);
+    expect(calls.map((c) => [c.at, c.ended, c.endedAt])).toEqual([
+      [10_000, 'aborted', 20_000],
+      [20_001, 'fail', 29_501],
+      [29_502, 'fail', 29_502],
+      [30_000, 'ok', 35_000],
+    ]);
+    await renewer.stop();
+  });
+
+  it('after stop() no renewal is made and no timer is left to keep the process alive', async () => {
+    const { renewOnce, calls } = scripted({ answer: 'ok', afterMs: 100 });
+    const renewer = new Renewer(10_000, renewOnce, 30_000);
+    renewer.start();
+    await vi.advanceTimersByTimeAsync(15_000); // one renewal done, the next one waiting
+    await renewer.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(1);
+  });
+});

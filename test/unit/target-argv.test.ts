@@ -83,3 +83,69 @@ describe('takeVerbosity: kubectl -v levels, taken out before parsing', () => {
     expect(takeVerbosity(['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'])).toEqual({ level: 0, argv: ['deploy/web', '-c', 'app', '--', 'grep', '-v', '6'] });
   });
 });
+
+describe('takeVerbosity: only kubectl\'s spellings, whole words, before --', () => {
+  it('reads a level of two digits', () => {
+    expect(takeVerbosity(['--v=10', 'status']).level).toBe(10);
+    expect(takeVerbosity(['-v', '10', 'status'])).toEqual({ level: 10, argv: ['status'] });
+  });
+
+  it('counts a bare --v as one', () => {
+    expect(takeVerbosity(['deploy/web', '--v'])).toEqual({ level: 1, argv: ['deploy/web'] });
+  });
+
+  it('leaves words that only look like a level alone', () => {
+    for (const word of ['x-v=3', '-v=3x', 'deploy/web-v', '-version']) {
+      expect(takeVerbosity(['status', word]), word).toEqual({ level: 0, argv: ['status', word] });
+    }
+    expect(takeVerbosity(['-v', 'x3'])).toEqual({ level: 1, argv: ['x3'] });
+    expect(takeVerbosity(['-v', '3x'])).toEqual({ level: 1, argv: ['3x'] });
+  });
+
+  it('does not take the number after another flag as a level', () => {
+    expect(takeVerbosity(['gc', '--request-timeout', '30'])).toEqual({ level: 0, argv: ['gc', '--request-timeout', '30'] });
+  });
+});
+
+describe('attachDashedValues: every flag that takes a value, as kubectl gives it the next word', () => {
+  it.each([
+    ['-n', '--namespace'], ['--namespace', '--namespace'], ['--context', '--context'], ['--kubeconfig', '--kubeconfig'],
+    ['-o', '--output'], ['--output', '--output'], ['-c', '--container'], ['--container', '--container'], ['--ttl', '--ttl'],
+    ['--pod-running-timeout', '--pod-running-timeout'], ['--duration', '--duration'], ['--lease-duration', '--lease-duration'],
+    ['--set-image', '--set-image'], ['--exclude-container', '--exclude-container'], ['--exclude-init-container', '--exclude-init-container'],
+    ['--shell', '--shell'], ['--cluster', '--cluster'], ['--user', '--user'], ['-s', '--server'], ['--server', '--server'],
+    ['--token', '--token'], ['--as', '--as'], ['--as-group', '--as-group'], ['--as-uid', '--as-uid'],
+    ['--certificate-authority', '--certificate-authority'], ['--client-certificate', '--client-certificate'], ['--client-key', '--client-key'],
+    ['--tls-server-name', '--tls-server-name'], ['--request-timeout', '--request-timeout'],
+  ])('%s -x is %s=-x', (flag, long) => {
+    expect(attachDashedValues(['deploy/web', flag, '-x'])).toEqual(['deploy/web', `${long}=-x`]);
+  });
+
+  it('leaves a flag that takes no value, and a value flag at the end, alone', () => {
+    expect(attachDashedValues(['deploy/web', '--scale-down', '-v'])).toEqual(['deploy/web', '--scale-down', '-v']);
+    expect(attachDashedValues(['deploy/web', '--ttl'])).toEqual(['deploy/web', '--ttl']);
+  });
+});
+
+describe('joinKindAndName: skipping flags and their values', () => {
+  it('skips a flag that takes no value without skipping the kind after it', () => {
+    expect(joinKindAndName(['--scale-down', 'deploy', 'web'])).toEqual(['--scale-down', 'deploy/web']);
+    expect(joinKindAndName(['--dry-run', 'deploy', 'web'])).toEqual(['--dry-run', 'deploy/web']);
+  });
+
+  it('takes run as the subcommand only once', () => {
+    expect(joinKindAndName(['run', 'run', 'deploy', 'web'])).toEqual(['run', 'run', 'deploy', 'web']);
+  });
+});
+
+describe('explainUnknownArguments: more than one thing wrong', () => {
+  it('names every stray word, and flags and words together', () => {
+    expect(explainUnknownArguments('Unknown arguments: one, two', ['status', 'one', 'two'])).toBe('unexpected arguments: one two; see --help');
+    expect(explainUnknownArguments('Unknown arguments: bogus, extra', ['status', '--bogus', 'extra'])).toBe('unknown flag: --bogus; unexpected argument: extra; see --help');
+  });
+
+  it('rewrites only a message that is a refusal of unknown arguments, whole', () => {
+    expect(explainUnknownArguments('Not Unknown argument: x', ['status', 'x'])).toBe('Not Unknown argument: x');
+    expect(explainUnknownArguments('Unknown argument: x\nat line 2', ['status', 'x'])).toBe('Unknown argument: x\nat line 2');
+  });
+});
