@@ -150,19 +150,24 @@ const CONNECTION_FLAGS: Record<string, string> = {
 export function peekCommandLine(argv: string[]): { command: string | undefined; help: boolean; connection: Record<string, string | boolean> } {
   const ours = split(argv)[0];
   const connection: Record<string, string | boolean> = {};
-  let command: string | undefined;
-  let positionals = 0;
+  let first: string | undefined;
   let help = false;
   for (let i = 0; i < ours.length; i++) {
     const word = ours[i]!;
-    const [flag, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    // The parser reads -s=URL as --server=URL too.
+    // Stryker disable next-line StringLiteral,UnaryOperator: a word split without a leading dash has no flag for a first part, and the positional check reads the whole word
+    const at = word.startsWith('-') ? word.indexOf('=') : -1;
+    // Stryker disable next-line EqualityOperator: at is never 0 (the word starts with a dash)
+    const [flag, inline] = at > 0 ? [word.slice(0, at), word.slice(at + 1)] : [word, undefined];
     if (flag === '--help' || flag === '-h') help = true;
     else if (flag === '--insecure-skip-tls-verify') connection.insecureSkipTlsVerify = inline === undefined || inline === 'true';
     else if (VALUE_FLAGS.has(flag) && !OPTIONAL_VALUE.has(flag)) {
       const value = inline ?? ours[++i];
       const name = CONNECTION_FLAGS[flag];
       if (name !== undefined && value !== undefined) connection[name] = value;
-    } else if (!word.startsWith('-') && positionals++ === 0 && (SUBCOMMAND_NAMES.has(word) || word === '__complete')) command = word;
+    } else if (!word.startsWith('-')) first ??= word;
   }
+  // Stryker disable next-line ConditionalExpression: without a positional neither test below can hold; the check is for the types
+  const command = first !== undefined && (SUBCOMMAND_NAMES.has(first) || first === '__complete') ? first : undefined;
   return { command, help, connection };
 }

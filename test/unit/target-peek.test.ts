@@ -9,6 +9,8 @@ describe('peekCommandLine: what the command line says before the parser loads', 
     expect(peekCommandLine(['deploy/web', 'status']).command).toBeUndefined(); // a copy whose command word is "status"
     expect(peekCommandLine(['__complete', 'copy-target', 'deploy/']).command).toBe('__complete');
     expect(peekCommandLine(['deploy/web', '--', 'status']).command).toBeUndefined();
+    expect(peekCommandLine(['-A', '--wide', 'status']).command).toBe('status'); // flags without a value are no positional
+    expect(peekCommandLine(['-n=shop', 'gc']).command).toBe('gc');
   });
 
   it('reads the connection flags in both spellings, the last one winning, and only before --', () => {
@@ -21,8 +23,12 @@ describe('peekCommandLine: what the command line says before the parser loads', 
       kubeconfig: '/b', context: 'prod', server: 'https://x:6443', tlsServerName: 'api', certificateAuthority: '/ca',
       clientCertificate: '/crt', clientKey: '/key', cluster: 'c', user: 'u', insecureSkipTlsVerify: true,
     });
-    expect(peekCommandLine(['--insecure-skip-tls-verify=false', 'status']).connection).toEqual({ insecureSkipTlsVerify: false });
-    expect(peekCommandLine(['-n', 'ns', '--token', 't', 'status']).connection).toEqual({});
+    expect(peekCommandLine(['--insecure-skip-tls-verify=false', 'status']).connection).toStrictEqual({ insecureSkipTlsVerify: false });
+    expect(peekCommandLine(['--insecure-skip-tls-verify=true', 'status']).connection).toStrictEqual({ insecureSkipTlsVerify: true });
+    expect(peekCommandLine(['--server', 'https://a', '-s=https://b', 'status']).connection).toStrictEqual({ server: 'https://b' });
+    expect(peekCommandLine(['--server=https://a', 'status']).connection).toStrictEqual({ server: 'https://a' });
+    expect(peekCommandLine(['-n', 'ns', '--token', 't', 'status']).connection).toStrictEqual({});
+    expect(peekCommandLine(['status', '--context']).connection).toStrictEqual({}); // a flag missing its value sets nothing
   });
 
   it('sees a request for help, long or short', () => {
