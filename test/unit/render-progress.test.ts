@@ -231,3 +231,54 @@ describe('createLendingProgress', () => {
     progress.stop();
   });
 });
+
+describe('what a terminal shows, to the frame and the column', () => {
+  it('spins through every braille frame, and every ASCII one on a dumb terminal, then starts over', () => {
+    vi.useFakeTimers();
+    const frames = (env: NodeJS.ProcessEnv, n: number): string[] => {
+      const { stream, writes } = fakeStream(true);
+      const progress = createProgress(stream, env);
+      progress.step('x');
+      vi.advanceTimersByTime(n * SPINNER_INTERVAL_MS);
+      progress.stop();
+      return writes.filter((w) => w.endsWith(' x')).map((w) => w.replace(/^\r +\r/, '')[0]!);
+    };
+    expect(frames({ NO_COLOR: '1' }, 10).join('')).toBe('⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏⠋');
+    expect(frames({ TERM: 'dumb' }, 4).join('')).toBe('|/-\\|');
+  });
+
+  it('cuts a line only past the room it has, and leaves it whole on a terminal too narrow to cut in', () => {
+    expect(fitLine('x'.repeat(17), 20)).toBe('x'.repeat(17)); // exactly the 17 columns it may take
+    expect(fitLine('x'.repeat(18), 20)).toBe(`${'x'.repeat(16)}…`);
+    expect(fitLine('abcdef', 4)).toBe('abcdef'); // 4 columns: no room for a character and the ellipsis
+    expect(fitLine('abcdef', 5)).toBe('a…');
+  });
+
+  it('keeps a live line under whatever else is written, as a spinning step is kept', () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = createProgress(stream, { NO_COLOR: '1' });
+    progress.live('holding deployment/web');
+    warnTo(stream, 'a line');
+    expect(writes).toEqual(['holding deployment/web', '\r\x1b[2K', 'a line\n', 'holding deployment/web']);
+    progress.stop();
+  });
+
+  it('says a plain line on a terminal as it is', () => {
+    const { stream, writes } = fakeStream(true);
+    createProgress(stream, { NO_COLOR: '1' }).say('would scale deployment/web to 0');
+    expect(writes).toEqual(['would scale deployment/web to 0\n']);
+  });
+
+  it('passes live lines, warnings, plain lines and stop to the terminal while it is not lent', () => {
+    const { stream, writes } = fakeStream(true);
+    const progress = createLendingProgress(stream, { NO_COLOR: '1' });
+    progress.live('holding');
+    progress.warn('careful');
+    progress.say('a hint');
+    progress.stop();
+    expect(writes.join('')).toContain('holding');
+    expect(writes.join('')).toContain('Warning: careful\n');
+    expect(writes.join('')).toContain('a hint\n');
+    expect(writes.at(-1)).toBe('\r\x1b[2K');
+  });
+});
