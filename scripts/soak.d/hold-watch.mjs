@@ -1,0 +1,168 @@
+// Invariant 1, checked continuously: never two live holds on one workload. The hold is a set of
+// annotations on the workload (src/plan/hold-record.ts), so two sessions can only both hold it if
+// one replaced the other's record while that one was still live: a takeover of a hold whose lease
+// had not expired (src/plan/liveness.ts holdStaleReason), or of a detached hold whose copy Job
+// still existed. Watches (as the admin, straight to the API server, resuming from the last
+// resourceVersion across restarts) see every write to the workloads and the copy Jobs.
+import https from 'node:https';
+
+const HOLD = 'copy-target.dev/hold-';
+/** The plugin reads the server's clock from whole-second Date headers: never more than a second off. */
+const CLOCK_MARGIN_MS = 1500;
+/** How long after a takeover the deletion of the replaced detached hold's copy Job may still be reported by its watch. */
+const JOB_SETTLE_MS = 10_000;
+
+export function watchPaths(ns) {
+  return {
+    deployment: `/apis/apps/v1/namespaces/${ns}/deployments`,
+    statefulset: `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+    rollout: `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts`,
+    cronjob: `/apis/batch/v1/namespaces/${ns}/cronjobs`,
+    job: `/apis/batch/v1/namespaces/${ns}/jobs`,
+  };
+}
+
+/** The hold recorded in a workload's annotations, or undefined. */
+export function holdOf(object) {
+  const a = object.metadata?.annotations ?? {};
+  if (a[`${HOLD}session`] === undefined) return undefined;
+  return {
+    session: a[`${HOLD}session`],
+    copyJob: a[`${HOLD}copy-job`],
+    user: a[`${HOLD}user`],
+    leaseExpires: Date.parse(a[`${HOLD}lease-expires`]),
+    detached: a[`${HOLD}detached`] === 'true',
+  };
+}
+
+/**
+ * Starts the watches; `violation(v)` is called for each takeover of a live hold. Returns the state
+ * the soak reads (which workloads are held now, counts of holds taken, taken over and released) and stop().
+ */
+export function startHoldWatch({ server, ca, token, ns, violation, log }) {
+  const paths = watchPaths(ns);
+  const holds = new Map(); // "kind/name" → current hold (or undefined)
+  const jobGoneAt = new Map(); // copy Job name → when its deletion was first seen
+  const jobSeen = new Set();
+  const stats = { taken: 0, takenOver: 0, released: 0, watchRestarts: 0 };
+  let stopped = false;
+  const requests = new Set();
+
+  function onWorkload(kind, type, object) {
+    const key = `${kind}/${object.metadata.name}`;
+    const before = holds.get(key);
+    const now = type === 'DELETED' ? undefined : holdOf(object);
+    holds.set(key, now);
+    if (before?.session === now?.session) return;
+    const at = Date.now();
+    if (!before && now) stats.taken++;
+    if (before && !now) stats.released++;
+    if (before && now) {
+      stats.takenOver++;
+      judgeTakeover(key, before, now, at);
+    }
+  }
+
+  function judgeTakeover(key, before, now, at) {
+    const what = `${key}: session ${now.session} (${now.user}) replaced the hold of session ${before.session} (${before.user}, copy job ${before.copyJob}, ${before.detached ? 'detached' : 'foreground'})`;
+    if (before.leaseExpires > at + CLOCK_MARGIN_MS) {
+      violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its lease ran until ${new Date(before.leaseExpires).toISOString()} (${((before.leaseExpires - at) / 1000).toFixed(1)}s later)` });
+      return;
+    }
+    if (!before.detached) return;
+    // A detached hold also lives as long as its copy Job: that Job must have been gone.
+    setTimeout(() => {
+      const gone = jobGoneAt.get(before.copyJob);
+      if (gone === undefined && jobSeen.has(before.copyJob)) {
+        violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its copy job still existed (${JOB_SETTLE_MS / 1000}s later)` });
+      } else if (gone !== undefined && gone > at + CLOCK_MARGIN_MS + 1000) {
+        violation({ invariant: 'one live hold', workload: key, at, message: `${what}; its copy job was deleted only ${((gone - at) / 1000).toFixed(1)}s later` });
+      }
+    }, JOB_SETTLE_MS).unref();
+  }
+
+  function onJob(type, object) {
+    const name = object.metadata.name;
+    jobSeen.add(name);
+    if ((type === 'DELETED' || object.metadata.deletionTimestamp) && !jobGoneAt.has(name)) jobGoneAt.set(name, Date.now());
+  }
+
+  function get(path) {
+    return new Promise((resolve, reject) => {
+      const req = https.get(`${server}${path}`, { ca, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+    });
+  }
+
+  /** List, then watch from the list's resourceVersion; resume (or list again after 410 Gone) until stopped. */
+  async function follow(kind) {
+    const handle = (type, object) => (kind === 'job' ? onJob(type, object) : onWorkload(kind, type, object));
+    let rv;
+    while (!stopped) {
+      try {
+        if (rv === undefined) {
+          const list = await get(paths[kind]);
+          for (const item of list.items) handle('ADDED', item);
+          rv = list.metadata.resourceVersion;
+        }
+        rv = await watchOnce(kind, rv, handle);
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000)); // the API server is restarting
+      }
+      if (!stopped) stats.watchRestarts++;
+    }
+  }
+
+  /** One watch request; resolves with the resourceVersion to resume from (undefined: list again). */
+  function watchOnce(kind, rv, handle) {
+    return new Promise((resolve, reject) => {
+      const url = `${server}${paths[kind]}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`;
+      const req = https.get(url, { ca, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`watch ${kind}: ${res.statusCode}`));
+          return;
+        }
+        let buffer = '';
+        let last = rv;
+        res.on('data', (chunk) => {
+          buffer += chunk;
+          let nl;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            if (!line.trim()) continue;
+            const event = JSON.parse(line);
+            if (event.type === 'ERROR') {
+              if (event.object?.code === 410) last = undefined;
+              continue;
+            }
+            last = event.object.metadata.resourceVersion;
+            if (event.type !== 'BOOKMARK') handle(event.type, event.object);
+          }
+        });
+        res.on('end', () => resolve(last));
+        res.on('error', () => resolve(last));
+      });
+      requests.add(req);
+      req.on('close', () => requests.delete(req));
+      req.on('error', reject);
+    });
+  }
+
+  const running = Object.keys(paths).map((kind) => follow(kind).catch((err) => log(`soak: watch of ${kind} ended: ${err.message}`)));
+  return {
+    stats,
+    /** The workloads ("kind/name") a hold is recorded on right now. */
+    held: () => [...holds].filter(([, h]) => h).map(([k]) => k),
+    stop: async () => {
+      stopped = true;
+      for (const r of requests) r.destroy();
+      await Promise.allSettled(running);
+    },
+  };
+}
