@@ -16,6 +16,8 @@
 //   --clients K       how many (default 4)
 //   --report FILE     where the Markdown report goes (default SOAK.md in the repository)
 //   --summary FILE    also write the counts and violations as JSON (for test/e2e/soak.test.ts)
+//   --plugin-dir DIR  where kubectl finds kubectl-copy_target (default dist/release/<host platform>,
+//                     the packaged executable; the e2e test passes the suite's own)
 //   --seed N          replay a run's random choices (the timing still differs)
 //   --plant-violation leave an annotation of ours on deploy/web before the final checks: the
 //                     checks must report it (proves they can fail)
@@ -39,6 +41,7 @@ const { values: cli } = parseArgs({
     report: { type: 'string' },
     summary: { type: 'string' },
     seed: { type: 'string' },
+    'plugin-dir': { type: 'string' },
     'plant-violation': { type: 'boolean', default: false },
   },
 });
@@ -63,8 +66,8 @@ const API_RESTART = 'API server restart (stop-apiserver, start-apiserver)';
 const CUT_ALL = 'proxy cut every open connection at once';
 
 const platform = hostPlatform();
-const pluginDir = join(repo, 'dist', 'release', platform);
-if (!existsSync(join(pluginDir, 'kubectl-copy_target'))) throw new Error(`no packaged executable in ${pluginDir}; run node scripts/package.mjs --platforms ${platform}`);
+const pluginDir = resolve(cli['plugin-dir'] ?? join(repo, 'dist', 'release', platform));
+if (!existsSync(join(pluginDir, 'kubectl-copy_target'))) throw new Error(`no kubectl-copy_target in ${pluginDir}; run node scripts/package.mjs --platforms ${platform}`);
 process.env.PATH = `${pluginDir}:${process.env.PATH}`; // the admin's final gc finds the same executable
 const libfaketime = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1'].find(existsSync);
 if (!libfaketime) log('soak: libfaketime not found (apt-get install faketime): every client runs on the real clock');
@@ -227,6 +230,7 @@ const report = {
   command: `npm run soak -- --minutes ${cli.minutes} --clients ${cli.clients}${cli.seed !== undefined ? ` --seed ${seed}` : ''}${cli['plant-violation'] ? ' --plant-violation' : ''}`,
   commit,
   machine: `${type()} ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end, Node ${process.version}`,
+  plugin: join(pluginDir, 'kubectl-copy_target'),
   cluster: `${process.env.COPY_TARGET_CLUSTER_STATE ?? 'the default state dir'} (${kubeconfig})`,
   startedAt, endedAt, clientsMs, leaseWaitMs, ns, seed,
   clients: clients.map((c) => ({ name: c.name, skew: c.skew })),

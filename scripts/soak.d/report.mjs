@@ -40,6 +40,7 @@ export function renderReport(r) {
   lines.push(`- commit: ${r.commit}`);
   lines.push(`- machine: ${r.machine}`);
   lines.push(`- date: ${new Date(r.startedAt).toISOString()} to ${new Date(r.endedAt).toISOString()} (clients ran ${(r.clientsMs / 60000).toFixed(1)} min; the whole run, set-up, wait for leases and checks included, ${((r.endedAt - r.startedAt) / 60000).toFixed(1)} min)`);
+  lines.push(`- plugin: ${r.plugin}, run by kubectl's plugin lookup`);
   lines.push(`- cluster: ${r.cluster}; namespace ${r.ns}; seed ${r.seed}`);
   lines.push(`- clients: ${r.clients.map((c) => `${c.name}${c.skew ? ` (clock ${c.skew})` : ''}`).join(', ')}; each a ServiceAccount bound to docs/rbac.yaml's two roles, through the fault proxy`);
   lines.push(`- workloads: ${r.workloads.map((w) => `${w.ref} (${w.field} ${w.initial})`).join(', ')}; claims ${Object.keys(r.claims).join(', ') || 'none'}`, '');
