@@ -88,6 +88,9 @@ const faults = Object.fromEntries([...SIGNAL_FAULTS, API_RESTART, ADMIN_SCALE, C
 const count = (kind) => (faults[kind] = (faults[kind] ?? 0) + 1);
 const violations = [];
 const violation = (v) => {
+  // The watch names workloads by kind/name; the clients' commands by the refs they typed.
+  const named = list.find((w) => `${w.kind}/${w.name}` === v.workload);
+  if (named) v.workload = named.ref;
   violations.push(v);
   log(`soak: VIOLATION (${v.invariant}): ${v.message}`);
 };

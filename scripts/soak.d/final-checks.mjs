@@ -1,6 +1,7 @@
 // The invariants checked once every client has stopped: after every lease and ttl has passed and
 // one last `gc` (as the admin), the namespace must be as it was, but for what a person changed.
-import { adminKubectl, getJson } from './cluster.mjs';
+import { execFile } from 'node:child_process';
+import { getJson } from './cluster.mjs';
 
 const OURS = 'copy-target.dev/';
 const MANAGED = 'app.kubernetes.io/managed-by=kubectl-copy-target';
@@ -69,5 +70,14 @@ export async function finalChecks({ kubeconfig, ns, list, expected, claims, log 
   return { violations, checked };
 }
 
-/** The admin's final `kubectl copy-target gc` in the namespace, direct to the API server (the plugin is on PATH). */
-export const adminGc = (kubeconfig, ns) => adminKubectl(kubeconfig, ['copy-target', 'gc', '-n', ns], { timeoutMs: 300_000 });
+/**
+ * The admin's final `kubectl copy-target gc` in the namespace, direct to the API server (the
+ * plugin is on PATH; kubectl takes no flag before a plugin's name, so the kubeconfig goes by env).
+ */
+export function adminGc(kubeconfig, ns) {
+  return new Promise((resolve) => {
+    execFile('kubectl', ['copy-target', 'gc', '-n', ns, '--context', 'admin'], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 300_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}

@@ -9,8 +9,12 @@ import https from 'node:https';
 const HOLD = 'copy-target.dev/hold-';
 /** The plugin reads the server's clock from whole-second Date headers: never more than a second off. */
 const CLOCK_MARGIN_MS = 1500;
-/** How long after a takeover the deletion of the replaced detached hold's copy Job may still be reported by its watch. */
-const JOB_SETTLE_MS = 10_000;
+/**
+ * resourceVersions order every write of one etcd (the local cluster's, whatever the resource): the
+ * deletion of a copy Job and the takeover of its hold are compared by them, not by when their
+ * events arrived (a watch resumed after a restart delivers late).
+ */
+const rvOf = (object) => BigInt(object.metadata.resourceVersion);
 
 export function watchPaths(ns) {
   return {
@@ -42,8 +46,8 @@ export function holdOf(object) {
 export function startHoldWatch({ server, ca, token, ns, violation, log }) {
   const paths = watchPaths(ns);
   const holds = new Map(); // "kind/name" → current hold (or undefined)
-  const jobGoneAt = new Map(); // copy Job name → when its deletion was first seen
-  const jobSeen = new Set();
+  const jobGoneRv = new Map(); // copy Job name → resourceVersion of its deletion (or deletionTimestamp)
+  const detachedTakeovers = []; // judged at stop(), once every watch has caught up
   const stats = { taken: 0, takenOver: 0, released: 0, watchRestarts: 0 };
   let stopped = false;
   const requests = new Set();
@@ -59,32 +63,32 @@ export function startHoldWatch({ server, ca, token, ns, violation, log }) {
     if (before && !now) stats.released++;
     if (before && now) {
       stats.takenOver++;
-      judgeTakeover(key, before, now, at);
+      judgeTakeover(key, before, now, at, rvOf(object));
     }
   }
 
-  function judgeTakeover(key, before, now, at) {
+  function judgeTakeover(key, before, now, at, rv) {
     const what = `${key}: session ${now.session} (${now.user}) replaced the hold of session ${before.session} (${before.user}, copy job ${before.copyJob}, ${before.detached ? 'detached' : 'foreground'})`;
     if (before.leaseExpires > at + CLOCK_MARGIN_MS) {
       violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its lease ran until ${new Date(before.leaseExpires).toISOString()} (${((before.leaseExpires - at) / 1000).toFixed(1)}s later)` });
       return;
     }
-    if (!before.detached) return;
-    // A detached hold also lives as long as its copy Job: that Job must have been gone.
-    setTimeout(() => {
-      const gone = jobGoneAt.get(before.copyJob);
-      if (gone === undefined && jobSeen.has(before.copyJob)) {
-        violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its copy job still existed (${JOB_SETTLE_MS / 1000}s later)` });
-      } else if (gone !== undefined && gone > at + CLOCK_MARGIN_MS + 1000) {
-        violation({ invariant: 'one live hold', workload: key, at, message: `${what}; its copy job was deleted only ${((gone - at) / 1000).toFixed(1)}s later` });
-      }
-    }, JOB_SETTLE_MS).unref();
+    // A detached hold also lives as long as its copy Job: that Job must have been gone (at least
+    // being deleted) before the takeover was written.
+    if (before.detached) detachedTakeovers.push({ key, what, at, rv, job: before.copyJob });
+  }
+
+  function judgeDetachedTakeovers() {
+    for (const t of detachedTakeovers) {
+      const gone = jobGoneRv.get(t.job);
+      // Never seen deleted: the final gc deletes every copy Job, so only a Job the watches never saw (created and gone within a relist) lands here.
+      if (gone !== undefined && gone > t.rv) violation({ invariant: 'one live hold', workload: t.key, at: t.at, message: `${t.what} while its copy job still existed (deleted only after the takeover)` });
+    }
   }
 
   function onJob(type, object) {
     const name = object.metadata.name;
-    jobSeen.add(name);
-    if ((type === 'DELETED' || object.metadata.deletionTimestamp) && !jobGoneAt.has(name)) jobGoneAt.set(name, Date.now());
+    if ((type === 'DELETED' || object.metadata.deletionTimestamp) && !jobGoneRv.has(name)) jobGoneRv.set(name, rvOf(object));
   }
 
   function get(path) {
@@ -127,6 +131,7 @@ export function startHoldWatch({ server, ca, token, ns, violation, log }) {
           reject(new Error(`watch ${kind}: ${res.statusCode}`));
           return;
         }
+        res.setEncoding('utf8');
         let buffer = '';
         let last = rv;
         res.on('data', (chunk) => {
@@ -163,6 +168,7 @@ export function startHoldWatch({ server, ca, token, ns, violation, log }) {
       stopped = true;
       for (const r of requests) r.destroy();
       await Promise.allSettled(running);
+      judgeDetachedTakeovers();
     },
   };
 }
