@@ -54,7 +54,7 @@ const reportFile = resolve(cli.report ?? join(repo, 'SOAK.md'));
 const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const FAULT_RATE = 0.3; // of commands that get a signal fault at a random moment (if still running then)
+const FAULT_RATE = 0.35; // of commands that get a signal fault at a random moment (if still running then)
 const PROXY_RATES = { 429: 0.02, 503: 0.02, dropRequest: 0.01, dropAnswer: 0.01 };
 const JITTER_MS = 150;
 const HANG_MS = 240_000;
@@ -97,7 +97,16 @@ const violation = (v) => {
 const ops = [];
 const logDir = mkdtempSync(join(tmpdir(), 'soak-logs-'));
 
-const proxy = await startFaultProxy({ server: access.server, ca: access.ca, pki: access.pki, rates: PROXY_RATES, jitterMs: JITTER_MS, count, random: random.next });
+const proxyFaults = [];
+const userByAuthorization = new Map(users.map((u) => [`Bearer ${u.token}`, u.name]));
+const proxy = await startFaultProxy({
+  server: access.server, ca: access.ca, pki: access.pki, rates: PROXY_RATES, jitterMs: JITTER_MS, count, random: random.next,
+  userOf: (authorization) => userByAuthorization.get(authorization),
+  onFault: (f) => {
+    proxyFaults.push(f);
+    appendFileSync(join(logDir, 'proxy-faults.log'), `${new Date(f.at).toISOString()} ${f.user ?? '?'} ${f.fault} ${f.request}\n`);
+  },
+});
 const watch = startHoldWatch({ server: access.server, ca: access.ca, token: access.adminToken, ns, violation, log });
 
 function record(op) {
@@ -132,6 +141,7 @@ const clients = users.map((user, index) => {
 log(`soak: ${clientCount} clients for ${minutes} min (seed ${seed}), through the fault proxy at ${proxy.url}; client logs in ${logDir}`);
 
 let restarting = false;
+const apiServerDowntimes = [];
 async function apiServerRestarts() {
   // The first early enough that a short run has one; then every few minutes.
   let next = clientsStart + Math.min(minutes * 60_000 * 0.4, random.int(...API_RESTART_EVERY_S) * 1000);
@@ -144,9 +154,12 @@ async function apiServerRestarts() {
     try {
       count(API_RESTART);
       log('soak: stopping the API server');
+      const down = { from: Date.now() };
+      apiServerDowntimes.push(down);
       await clusterCommand('stop-apiserver');
       await sleep(random.int(2000, 8000));
       await clusterCommand('start-apiserver');
+      down.to = Date.now();
       log('soak: API server back');
     } catch (err) {
       log(`soak: ${err.message}`);
@@ -166,7 +179,7 @@ async function adminScales() {
     const held = watch.held().map((key) => list.find((w) => `${w.kind}/${w.name}` === key)).filter((w) => w && w.field === 'replicas');
     if (held.length === 0) continue;
     const w = random.pick(held);
-    const replicas = random.int(1, 3);
+    const replicas = random.pick([1, 2, 3].filter((n) => n !== expected.get(w.ref)));
     const r = await adminKubectl(kubeconfig, ['scale', `${w.resource}/${w.name}`, '-n', ns, `--replicas=${replicas}`]);
     if (r.code !== 0) {
       log(`soak: admin scale of ${w.ref} failed, not counted: ${r.stderr.trim()}`);
@@ -238,7 +251,7 @@ const report = {
   startedAt, endedAt, clientsMs, leaseWaitMs, ns, seed,
   clients: clients.map((c) => ({ name: c.name, skew: c.skew })),
   workloads: list.map((w) => ({ ref: w.ref, field: w.field, initial: w.expected })),
-  claims, ops: ops.filter((o) => !o.admin).concat(ops.filter((o) => o.admin)), opKinds: [...OP_KINDS, ...(ops.some((o) => o.admin) ? ['admin kubectl scale'] : [])], faults, watch: watch.stats, gc, checked: final.checked, violations,
+  claims, ops: ops.filter((o) => !o.admin).concat(ops.filter((o) => o.admin)), opKinds: [...OP_KINDS, ...(ops.some((o) => o.admin) ? ['admin kubectl scale'] : [])], faults, proxyFaults, apiServerDowntimes, watch: watch.stats, gc, checked: final.checked, violations,
 };
 mkdirSync(join(reportFile, '..'), { recursive: true });
 writeFileSync(reportFile, renderReport(report));

@@ -106,7 +106,7 @@ export async function runClient({ index, env, targets, random, until, nextKind, 
       signal('SIGINT');
     });
     if (random.chance(faultRate)) {
-      later(random.int(200, 5000), () => {
+      later(random.int(100, 2500), () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const fault = nextFault();
         op.fault = fault;

@@ -12,13 +12,15 @@ import { join } from 'node:path';
  * `rates`: per request, the chance of each fault; `jitterMs`: the most added before forwarding.
  * `count(kind)` is told of every fault injected.
  */
-export async function startFaultProxy({ server, ca, pki, rates, jitterMs, count, random }) {
+export async function startFaultProxy({ server, ca, pki, rates, jitterMs, count, random, userOf = () => undefined, onFault = () => {} }) {
   const upstream = new URL(server);
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 256 });
   const sockets = new Set();
   let enabled = true;
   const proxy = https.createServer({ key: readFileSync(join(pki, 'apiserver.key')), cert: readFileSync(join(pki, 'apiserver.crt')) }, (req, res) => {
     const fault = enabled ? pickFault(rates, random()) : undefined;
+    // Which client met which fault, on which request: the evidence for a command that failed.
+    if (fault) onFault({ at: Date.now(), user: userOf(req.headers.authorization), fault, request: `${req.method} ${req.url}` });
     if (fault === '429' || fault === '503') {
       const code = Number(fault);
       count(`proxy ${code} + Retry-After`);

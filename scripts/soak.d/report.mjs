@@ -49,6 +49,7 @@ export function renderReport(r) {
   lines.push('## Faults injected', '', '| fault | count |', '|---|---|');
   for (const [kind, n] of Object.entries(r.faults).sort()) lines.push(`| ${kind} | ${n} |`);
   lines.push('');
+  lines.push(`The API server was down ${r.apiServerDowntimes.map((d) => `${new Date(d.from).toISOString().slice(11, 19)}–${d.to ? new Date(d.to).toISOString().slice(11, 19) : '?'}`).join(', ') || 'never'} (UTC; from its stop until it was ready again).`, '');
   lines.push(`Hold watch: ${r.watch.taken} holds taken, ${r.watch.takenOver} taken over (each judged: the replaced hold must have been stale), ${r.watch.released} released; the watches were resumed ${r.watch.watchRestarts} times (the server ends them every 10-20 s here, and at each restart).`, '');
   lines.push('## Invariants', '');
   lines.push('1. never two live holds on one workload (continuous watch);');
@@ -65,6 +66,8 @@ export function renderReport(r) {
     lines.push(`### ${i + 1}. ${v.invariant}${v.workload ? ` (${v.workload})` : ''}`, '', `${new Date(v.at).toISOString()}: ${block(v.message)}`, '', 'Client commands leading to it:', '');
     const led = opsLeadingTo(v, r.ops);
     lines.push(...(led.length ? led.map(opLog) : ['(none in the 90 s before)']), '');
+    const met = r.proxyFaults.filter((f) => f.at >= v.at - 90_000 && f.at <= v.at);
+    if (met.length) lines.push('Fault proxy, the 90 s before:', '', '```', ...met.map((f) => `${new Date(f.at).toISOString()} ${f.user ?? '?'} ${f.fault} ${block(f.request)}`), '```', '');
   }
   return `${lines.join('\n')}\n`;
 }
