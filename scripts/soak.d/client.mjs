@@ -85,8 +85,11 @@ export async function runClient({ index, env, targets, random, until, nextKind, 
     const kind = nextKind();
     const target = random.pick(targets);
     const spec = OPS[kind];
+    // A quarter of the commands log their requests (-v=6): the evidence when one fails.
+    const verbose = random.chance(0.25);
     const args = spec.args(random, target);
-    const op = { id: `c${index}-${++n}`, client: index, kind, target: target.ref, args, start: Date.now() };
+    if (verbose) args.splice(args.includes('--') ? args.indexOf('--') : args.length, 0, '-v=6'); // after `--` it would be run's command's
+    const op = { id: `c${index}-${++n}`, client: index, kind, target: target.ref, args, verbose, start: Date.now() };
     const child = spawn('kubectl', ['copy-target', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';

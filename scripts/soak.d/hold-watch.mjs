@@ -43,7 +43,7 @@ export function holdOf(object) {
  * Starts the watches; `violation(v)` is called for each takeover of a live hold. Returns the state
  * the soak reads (which workloads are held now, counts of holds taken, taken over and released) and stop().
  */
-export function startHoldWatch({ server, ca, token, ns, violation, log }) {
+export function startHoldWatch({ server, ca, token, ns, violation, log, history = () => {} }) {
   const paths = watchPaths(ns);
   const holds = new Map(); // "kind/name" → current hold (or undefined)
   const jobGoneRv = new Map(); // copy Job name → resourceVersion of its deletion (or deletionTimestamp)
@@ -59,6 +59,8 @@ export function startHoldWatch({ server, ca, token, ns, violation, log }) {
     holds.set(key, now);
     if (before?.session === now?.session) return;
     const at = Date.now();
+    const describe = (h) => `session ${h.session} of ${h.user} (copy job ${h.copyJob}, ${h.detached ? 'detached' : 'foreground'}, lease until ${new Date(h.leaseExpires).toISOString()})`;
+    history(`${new Date(at).toISOString()} ${key} rv ${object.metadata.resourceVersion}: ${before ? describe(before) : 'no hold'} → ${now ? describe(now) : 'no hold'}`);
     if (!before && now) stats.taken++;
     if (before && !now) stats.released++;
     if (before && now) {
