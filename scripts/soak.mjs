@@ -19,8 +19,9 @@
 //   --plugin-dir DIR  where kubectl finds kubectl-copy_target (default dist/release/<host platform>,
 //                     the packaged executable; the e2e test passes the suite's own)
 //   --seed N          replay a run's random choices (the timing still differs)
-//   --plant-violation leave an annotation of ours on deploy/web before the final checks: the
-//                     checks must report it (proves they can fail)
+//   --plant-violation plant two violations, to prove the checks can fail: the admin rewrites the
+//                     session of a live hold (a takeover the watch must flag), and leaves an
+//                     annotation of ours on deploy/web before the final checks
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
@@ -205,7 +206,23 @@ async function connectionCuts() {
   }
 }
 
-const background = [apiServerRestarts(), adminScales(), connectionCuts()];
+/** --plant-violation: the admin replaces a live hold's session, as a broken takeover would. */
+async function plantTakeover() {
+  while (running()) {
+    await sleep(2000);
+    const key = watch.held()[0];
+    const w = key && list.find((x) => `${x.kind}/${x.name}` === key);
+    if (!w || restarting) continue;
+    const o = JSON.parse((await adminKubectl(kubeconfig, ['get', w.resource, w.name, '-n', ns, '-o', 'json'])).stdout || '{}');
+    const lease = Date.parse(o.metadata?.annotations?.['copy-target.dev/hold-lease-expires'] ?? '');
+    if (!(lease > Date.now() + 5000)) continue;
+    await mustAdmin(kubeconfig, ['annotate', '--overwrite', w.resource, w.name, '-n', ns, 'copy-target.dev/hold-session=planted-by-soak']);
+    log(`soak: replaced the session of the live hold on ${w.ref} (--plant-violation)`);
+    return;
+  }
+}
+
+const background = [apiServerRestarts(), adminScales(), connectionCuts(), ...(cli['plant-violation'] ? [plantTakeover()] : [])];
 await Promise.all(
   clients.map((c) =>
     runClient({ index: c.index, env: c.env, targets: list, random: rng(seed + 1 + c.index), until: running, nextKind, nextFault, record, count, faultRate: FAULT_RATE, hangMs: HANG_MS }),
