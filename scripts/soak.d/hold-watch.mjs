@@ -71,20 +71,19 @@ export function startHoldWatch({ server, ca, token, ns, violation, log, history 
 
   function judgeTakeover(key, before, now, at, rv) {
     const what = `${key}: session ${now.session} (${now.user}) replaced the hold of session ${before.session} (${before.user}, copy job ${before.copyJob}, ${before.detached ? 'detached' : 'foreground'})`;
-    if (before.leaseExpires > at + CLOCK_MARGIN_MS) {
-      violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its lease ran until ${new Date(before.leaseExpires).toISOString()} (${((before.leaseExpires - at) / 1000).toFixed(1)}s later)` });
-      return;
-    }
-    // A detached hold also lives as long as its copy Job: that Job must have been gone (at least
-    // being deleted) before the takeover was written.
+    if (before.leaseExpires <= at + CLOCK_MARGIN_MS) return; // stale by its lease: taking it over is right
+    // A foreground hold lives by its lease alone. A detached one (its lease is its copy's expiry)
+    // lives only as long as its copy Job: before its lease ends it is stale once that Job is gone,
+    // which the Job watch tells, judged once every watch has caught up.
     if (before.detached) detachedTakeovers.push({ key, what, at, rv, job: before.copyJob });
+    else violation({ invariant: 'one live hold', workload: key, at, message: `${what} while its lease ran until ${new Date(before.leaseExpires).toISOString()} (${((before.leaseExpires - at) / 1000).toFixed(1)}s later)` });
   }
 
   function judgeDetachedTakeovers() {
     for (const t of detachedTakeovers) {
       const gone = jobGoneRv.get(t.job);
       // Never seen deleted: the final gc deletes every copy Job, so only a Job the watches never saw (created and gone within a relist) lands here.
-      if (gone !== undefined && gone > t.rv) violation({ invariant: 'one live hold', workload: t.key, at: t.at, message: `${t.what} while its copy job still existed (deleted only after the takeover)` });
+      if (gone !== undefined && gone > t.rv) violation({ invariant: 'one live hold', workload: t.key, at: t.at, message: `${t.what} before its lease ended, while its copy job still existed (deleted only after the takeover)` });
     }
   }
 
