@@ -3,8 +3,12 @@
  * "not now, again in N seconds": retried for every request, up to 10 times, after the time it
  * names. A transient network failure (the connection reset, the network down) is retried only
  * where doing a request twice is harmless: reads, and writes that cannot apply twice (a patch
- * with a resourceVersion precondition or a JSON-patch test op, a create of a fixed name).
+ * with a resourceVersion precondition or a JSON-patch test op, a create of a fixed name), and the
+ * reviews that only ask the server a question (who am I, may I): it stores nothing for them.
  */
+
+/** Kinds a POST "creates" that the server only answers, storing nothing. */
+const QUESTIONS = new Set(['SelfSubjectReview', 'SelfSubjectAccessReview']);
 
 /** client-go's maxRetries for Retry-After answers. */
 export const MAX_RETRY_AFTER = 10;
@@ -30,6 +34,7 @@ export function safeToRepeat(method: string, body: unknown, contentType: string 
     return typeof (body as any)?.metadata?.resourceVersion === 'string';
   }
   if (method === 'POST') {
+    if (QUESTIONS.has((body as any)?.kind)) return true;
     const metadata = (body as any)?.metadata;
     return typeof metadata?.name === 'string' && metadata.name !== '';
   }

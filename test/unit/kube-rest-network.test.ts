@@ -95,6 +95,15 @@ describe('RestClient: retries like client-go', () => {
     rest.close();
   });
 
+  it('retries the reviews that only ask (SelfSubjectReview, SelfSubjectAccessReview) after a reset: the soak saw one reset fail a whole copy', async () => {
+    const s = await scripted(['drop', { status: 201, body: { status: { userInfo: { username: 'u' } } } }, 'drop', { status: 201, body: { status: { allowed: true } } }]);
+    const rest = client(s.url);
+    await expect(rest.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).resolves.toEqual({ status: { userInfo: { username: 'u' } } });
+    await expect(rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} })).resolves.toEqual({ status: { allowed: true } });
+    expect(s.seen).toEqual(['POST /apis/authentication.k8s.io/v1/selfsubjectreviews', 'POST /apis/authentication.k8s.io/v1/selfsubjectreviews', 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews']);
+    rest.close();
+  });
+
   it('a create retried after its answer was lost that meets AlreadyExists reports the lost answer, not a conflict', async () => {
     const s = await scripted(['drop', { status: 409, body: { kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'jobs.batch "copy-web-abcde" already exists' } }]);
     const rest = client(s.url);
