@@ -171,9 +171,12 @@ export function releasePatch(target: { kind: ScalableKind; name: string }, objec
     patch.push({ op: 'test', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: current });
     patch.push({ op: 'replace', path: suspends(kind) ? '/spec/suspend' : '/spec/replicas', value: hold.original });
   } else {
+    // Said even when it is back at the original: the original ran beside the copy from then on.
     warning = suspends(kind)
       ? `${named} was resumed by someone else while held; leaving spec.suspend=${current} as they set it`
-      : `${named} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
+      : current === hold.original
+        ? `${named} was scaled back to ${current} by someone else while held; left as it is`
+        : `${named} was scaled to ${current} by someone else while held; leaving it at ${current} instead of restoring ${hold.original}`;
   }
   for (const key of HOLD_RECORD_KEYS) {
     if (key in annotations) {

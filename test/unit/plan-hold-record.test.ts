@@ -278,6 +278,14 @@ describe('releasePatch', () => {
     expect(patch).toEqual([sessionTest, ...removeHoldAnnotations, removeHeldLabel]);
   });
 
+  it('says plainly that someone scaled it back to the original (not "leaving it at 3 instead of restoring 3")', () => {
+    const object = heldObject('deployment', hold({ original: 3 }), {});
+    object.spec.replicas = 3;
+    const { patch, warning } = releasePatch({ kind: 'deployment', name: 'web' }, object, hold({ original: 3 }));
+    expect(warning).toBe('deployment/web was scaled back to 3 by someone else while held; left as it is');
+    expect(patch).toEqual([sessionTest, ...removeHoldAnnotations, removeHeldLabel]);
+  });
+
   it('treats replicas removed (API default 1) as touched', () => {
     const object = heldObject('deployment', hold(), {});
     delete object.spec.replicas;
