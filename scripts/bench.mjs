@@ -903,7 +903,7 @@ ${
 Peak RSS from GNU time (\`/usr/bin/time -f %M\`). Goal (issue 23) ≤ ${RSS_GOAL_MIB} MiB for status and copy: ${
         Math.max(rssStatus.median, rssCopy.median) / 1024 <= RSS_GOAL_MIB
           ? 'met'
-          : `**missed**: \`--help\`, which sends no request and loads no command, already peaks at ${(rssHelp.median / 1024).toFixed(0)} MiB, so status and copy add ${((rssStatus.median - rssHelp.median) / 1024).toFixed(0)} and ${((rssCopy.median - rssHelp.median) / 1024).toFixed(0)} MiB to the executable's floor. Most of that floor is the packaging: measured by hand on 2026-12-06 (not by this script), a pkg SEA of a one-line script on the same Node 24.21.0 peaked at 62 MiB where that Node binary running the same script peaked at 43 MiB (the SEA executable's own file-backed pages: 30 + 12 MiB resident against 18 + 7 MiB), and the plugin's bundle run by plain Node 24 peaked at 70–73 MiB for status -A.`
+          : `**missed**: \`--help\`, which sends no request and loads no command, already peaks at ${(rssHelp.median / 1024).toFixed(0)} MiB, so status and copy add ${((rssStatus.median - rssHelp.median) / 1024).toFixed(0)} and ${((rssCopy.median - rssHelp.median) / 1024).toFixed(0)} MiB to the executable's floor. Most of that floor is the packaging: measured by hand on 2026-12-06 (not by this script), a pkg SEA of a one-line script on the same Node 24.21.0 peaked at 62 MiB where that Node binary running the same script peaked at 43 MiB (the SEA executable's own file-backed pages: 30 + 12 MiB resident against 18 + 7 MiB), and the plugin's bundle run by plain Node 24 peaked at 70–73 MiB for status -A`
       }.`
     : 'Peak RSS not measured: needs GNU time at /usr/bin/time (Linux).'
 }
